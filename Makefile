@@ -22,9 +22,18 @@ SELFTEST_SRCS	:= $(wildcard selftests/arena/*_test.c)
 SELFTEST_SCRIPTS := $(wildcard selftests/arena/*.sh)
 SELFTEST_PROGS	:= $(patsubst selftests/arena/%.c,$(SELFTEST_DIR)/%,$(SELFTEST_SRCS))
 
-.PHONY: all module selftests check demo bench clean FORCE
+# The allocator core built natively: the same kmod/ sources as arena.ko.
+HOST_DIR	:= $(BUILD)/host
+CORE_SRCS	:= kmod/bitmap.c kmod/slots.c kmod/buddy.c kmod/core_stats.c \
+		   kmod/host/compat.c
+CORE_HDRS	:= $(wildcard kmod/*.h kmod/host/*.h)
+HOST_TESTS	:= $(patsubst kmod/host/%.c,$(HOST_DIR)/%,$(wildcard kmod/host/*_test.c))
+SANITIZE	:= -fsanitize=address,undefined -fno-sanitize-recover=all
+CLANG		?= clang
 
-all: module selftests
+.PHONY: all module selftests host check demo bench clean FORCE
+
+all: module host selftests
 
 # Kbuild of 6.1 writes objects next to the sources, so every kernel gets its
 # own copy of the tree; cp -p keeps mtimes so that rebuilds stay incremental.
@@ -46,6 +55,25 @@ $(KSFT_DIR)/kselftest_harness.h:
 $(SELFTEST_DIR)/%: selftests/arena/%.c uapi/linux/arena.h $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(SELFTEST_DIR)
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -o $@ $< -lpthread
+
+# Unit and model tests run under ASan and UBSan; the stress test and the
+# benchmark run optimised and uninstrumented.
+$(HOST_DIR)/%_test: kmod/host/%_test.c $(CORE_SRCS) $(CORE_HDRS) $(KSFT_DIR)/kselftest_harness.h
+	@mkdir -p $(HOST_DIR)
+	$(CC) $(USER_CFLAGS) $(if $(filter stress_test,$*_test),,$(SANITIZE)) \
+		-isystem $(KSFT_DIR)/arena -o $@ $< $(CORE_SRCS) -lpthread
+
+$(HOST_DIR)/core_bench: kmod/host/core_bench.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(HOST_DIR)
+	$(CC) $(USER_CFLAGS) -O3 -o $@ $< $(CORE_SRCS) -lpthread
+
+# libFuzzer needs clang.
+$(HOST_DIR)/core_fuzz: kmod/host/core_fuzz.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(HOST_DIR)
+	$(CLANG) $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
+
+host: $(HOST_TESTS) $(HOST_DIR)/core_bench $(HOST_DIR)/core_fuzz
 
 selftests: $(SELFTEST_PROGS)
 	@mkdir -p $(SELFTEST_DIR)
