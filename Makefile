@@ -47,19 +47,19 @@ module:
 # Tests include "../kselftest_harness.h" as they do inside a kernel tree; it
 # is a system header here because it is not -Wextra clean.
 $(KSFT_DIR)/kselftest_harness.h:
-	@mkdir -p $(KSFT_DIR)/arena
+	@mkdir -p $(KSFT_DIR)
 	src=$$(bash -c '. scripts/lib.sh && kernel_source') && \
 		cp $$src/tools/testing/selftests/kselftest_harness.h \
 		   $$src/tools/testing/selftests/kselftest.h $(KSFT_DIR)/
 
 $(SELFTEST_DIR)/%: selftests/arena/%.c uapi/linux/arena.h $(KSFT_DIR)/kselftest_harness.h
-	@mkdir -p $(SELFTEST_DIR)
+	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -o $@ $< -lpthread
 
 # Unit and model tests run under ASan and UBSan; the stress test and the
 # benchmark run optimised and uninstrumented.
 $(HOST_DIR)/%_test: kmod/host/%_test.c $(CORE_SRCS) $(CORE_HDRS) $(KSFT_DIR)/kselftest_harness.h
-	@mkdir -p $(HOST_DIR)
+	@mkdir -p $(HOST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) $(if $(filter stress_test,$*_test),,$(SANITIZE)) \
 		-isystem $(KSFT_DIR)/arena -o $@ $< $(CORE_SRCS) -lpthread
 
