@@ -39,6 +39,7 @@ all: module host selftests
 # own copy of the tree; cp -p keeps mtimes so that rebuilds stay incremental.
 module:
 	@mkdir -p $(MOD_DIR)
+	@find $(MOD_DIR) -name '*.[ch]' -delete	# sources removed here go there too
 	@cp -pR Kbuild kmod uapi $(MOD_DIR)/
 	$(MAKE) -C $(KDIR) M=$(abspath $(MOD_DIR)) KCFLAGS=-Werror modules
 	@cp $(MOD_DIR)/kmod/arena.ko $(BUILD)/arena-$(KVER).ko

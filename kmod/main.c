@@ -3,46 +3,143 @@
  * arena: huge-page-backed, physically contiguous memory for userspace
  * through /dev/arena.
  *
- * This file registers the character device; the arenas, grants and mappings
- * behind it are described in Documentation/design.rst.
+ * This file holds the module parameters, the default arena they describe
+ * and the device.  Documentation/design.rst describes the whole; the
+ * parameters are documented in Documentation/admin-guide.rst.
  */
 
-#include <linux/fs.h>
+#include <linux/mm.h>		/* before huge_mm.h on 6.1 */
+#include <linux/huge_mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/string.h>
 
-static int arena_open(struct inode *inode, struct file *file)
-{
-	return 0;
-}
+#include "arena.h"
+#include "kcompat.h"
 
-static int arena_release(struct inode *inode, struct file *file)
-{
-	return 0;
-}
+static ulong default_size = 64UL << 20;
+module_param(default_size, ulong, 0444);
+MODULE_PARM_DESC(default_size,
+		 "Bytes of the default arena, made at load (0: none; default 64 MiB)");
 
-static const struct file_operations arena_fops = {
-	.owner		= THIS_MODULE,
-	.open		= arena_open,
-	.release	= arena_release,
-	.llseek		= noop_llseek,
-};
+static char *default_mode = "buddy";
+module_param(default_mode, charp, 0444);
+MODULE_PARM_DESC(default_mode, "Default arena's mode: buddy or fixed (default buddy)");
+
+static ulong default_slot_size = 2UL << 20;
+module_param(default_slot_size, ulong, 0444);
+MODULE_PARM_DESC(default_slot_size,
+		 "Slot size of a fixed default arena, in bytes (default 2 MiB)");
+
+static ulong default_min_block = 4096;
+module_param(default_min_block, ulong, 0444);
+MODULE_PARM_DESC(default_min_block,
+		 "Smallest block of a buddy default arena, in bytes (default 4096)");
+
+static int default_node = ARENA_NODE_LOCAL;
+module_param(default_node, int, 0444);
+MODULE_PARM_DESC(default_node,
+		 "NUMA node of the default arena (-1: the loading CPU's, the default)");
+
+unsigned int arena_default_chunk_order = HPAGE_PMD_ORDER;
+module_param_named(chunk_order, arena_default_chunk_order, uint, 0444);
+MODULE_PARM_DESC(chunk_order,
+		 "Default chunk order: chunks are PAGE_SIZE << order bytes (default 9, 2 MiB)");
+
+static ulong max_memory;
+module_param(max_memory, ulong, 0444);
+MODULE_PARM_DESC(max_memory,
+		 "Bytes all arenas together may hold (0: half of RAM, the default)");
+
+static ushort dev_mode = 0600;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Mode of /dev/arena (default 0600)");
+
+struct workqueue_struct *arena_wq;
 
 static struct miscdevice arena_misc = {
 	.minor		= MISC_DYNAMIC_MINOR,
-	.name		= "arena",
+	.name		= ARENA_DEVICE_NAME,
 	.fops		= &arena_fops,
-	.mode		= 0600,
 };
+
+static int __init arena_make_default(void)
+{
+	struct arena_create c = { .node = default_node };
+	struct arena *arena;
+
+	if (!default_size)
+		return 0;
+	if (!strcmp(default_mode, "buddy")) {
+		c.mode = ARENA_MODE_BUDDY;
+		c.size = default_size;
+		c.min_block = default_min_block;
+	} else if (!strcmp(default_mode, "fixed")) {
+		c.mode = ARENA_MODE_FIXED;
+		c.slot_size = default_slot_size;
+		c.slot_count = default_slot_size ? default_size / default_slot_size : 0;
+	} else {
+		pr_err("default_mode must be buddy or fixed, not '%s'\n", default_mode);
+		return -EINVAL;
+	}
+	arena = arena_create(&c);
+	if (IS_ERR(arena)) {
+		pr_err("cannot make the default arena of %lu bytes: %ld\n",
+		       default_size, PTR_ERR(arena));
+		return PTR_ERR(arena);
+	}
+	arena_default = arena;
+	return 0;
+}
 
 static int __init arena_init(void)
 {
-	return misc_register(&arena_misc);
+	int ret;
+
+	if (dev_mode & ~0777) {
+		pr_err("dev_mode %#o is not a permission mode\n", dev_mode);
+		return -EINVAL;
+	}
+	if (arena_default_chunk_order > ARENA_MAX_PAGE_ORDER) {
+		pr_err("chunk_order %u exceeds the page allocator's %u\n",
+		       arena_default_chunk_order, ARENA_MAX_PAGE_ORDER);
+		return -EINVAL;
+	}
+	arena_max_memory = max_memory ?: (u64)totalram_pages() << PAGE_SHIFT >> 1;
+	arena_misc.mode = dev_mode;
+
+	arena_wq = alloc_workqueue("arena_zero", WQ_UNBOUND, 0);
+	if (!arena_wq)
+		return -ENOMEM;
+	ret = arena_fs_init();
+	if (ret)
+		goto destroy_wq;
+	ret = arena_make_default();
+	if (ret)
+		goto fs_exit;
+	ret = misc_register(&arena_misc);
+	if (ret)
+		goto put_default;
+	return 0;
+
+put_default:
+	if (arena_default)
+		arena_put(arena_default);
+fs_exit:
+	arena_fs_exit();
+destroy_wq:
+	destroy_workqueue(arena_wq);
+	return ret;
 }
 
 static void __exit arena_exit(void)
 {
 	misc_deregister(&arena_misc);
+	/* Grants released just before unload may still be zeroing: finish. */
+	destroy_workqueue(arena_wq);
+	if (arena_default)
+		arena_put(arena_default);
+	arena_fs_exit();
 }
 
 module_init(arena_init);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * arena.ko internals: arenas, grants, files and mappings.
+ *
+ * Lifetimes (every arrow is a counted reference):
+ *
+ *   struct arena_file (an open /dev/arena) --> struct arena
+ *   handle in arena_file.handles ------------> struct arena_grant --> arena
+ *   struct arena_vma (one per VMA) ----------> grant (grant mapping)
+ *                                         or --> arena (whole-arena mapping)
+ *
+ * A grant's memory goes back to the allocator, zeroed, only when its last
+ * reference drops; the arena's chunks go back to the page allocator only
+ * when the arena's last reference drops.  VMAs also hold their struct file
+ * (so the module cannot be unloaded under them).
+ */
+#ifndef ARENA_H
+#define ARENA_H
+
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include <linux/arena.h>
+
+#include "buddy.h"
+#include "slots.h"
+
+/*
+ * mmap offsets are cookies: 0 on a fresh file is an implicit grant from the
+ * default arena, ARENA_WHOLE_COOKIE maps the whole arena, and a grant's
+ * cookie is its handle << ARENA_COOKIE_SHIFT.  The spacing leaves room for
+ * any mapping offset within a grant; the cookies are multiples of PMD_SIZE,
+ * so that thp_get_unmapped_area() aligns huge mappings.
+ */
+#define ARENA_COOKIE_SHIFT	32
+#define ARENA_WHOLE_COOKIE	BIT_ULL(ARENA_COOKIE_SHIFT)
+#define ARENA_FIRST_HANDLE	2
+#define ARENA_MAX_HANDLE	INT_MAX
+
+/* Grants up to this size are zeroed by the releaser, larger in a worker. */
+#define ARENA_ZERO_INLINE_MAX	(256 * 1024)
+
+struct arena {
+	struct kref ref;
+	u32 mode;			/* ARENA_MODE_* */
+	u32 flags;			/* ARENA_CREATE_* */
+	int node;
+	unsigned int chunk_order;
+	unsigned int chunk_shift;	/* PAGE_SHIFT + chunk_order */
+	unsigned int nr_chunks;
+	u64 size;			/* nr_chunks << chunk_shift */
+	struct page **chunks;		/* compound pages of chunk_order */
+	union {
+		struct arena_slots slots;	/* ARENA_MODE_FIXED */
+		struct arena_buddy buddy;	/* ARENA_MODE_BUDDY */
+	};
+	u64 slot_size, slot_count, align;	/* FIXED geometry, as made */
+	u64 min_block, max_block;		/* BUDDY geometry, as made */
+
+	/*
+	 * Every file bound to the arena uses this inode's mapping: it is
+	 * marked S_DAX, which is what lets the 6.1 mm call ->huge_fault for a
+	 * VM_MIXEDMAP mapping and thp_get_unmapped_area() align it.
+	 */
+	struct inode *inode;
+
+	wait_queue_head_t wait;		/* woken whenever memory comes back */
+	atomic64_t returns;		/* memory-back events, for waiters */
+
+	spinlock_t dirty_lock;		/* protects dirty */
+	struct list_head dirty;		/* released grants awaiting zeroing */
+	struct work_struct zero_work;
+
+	spinlock_t vmas_lock;		/* protects vmas */
+	struct list_head vmas;		/* struct arena_vma of live mappings */
+
+	atomic64_t pmd_faults;
+	atomic64_t pte_faults;
+	atomic64_t live_grants;
+	atomic64_t exported_grants;
+};
+
+struct arena_grant {
+	struct kref ref;
+	struct arena *arena;		/* counted */
+	u64 offset;			/* in the arena's address space */
+	u64 size;			/* slot or block size */
+	u64 requested;			/* what the holder asked for */
+	u64 capacity;			/* what the holder may use */
+	u64 cookie;			/* mmap offset of its start */
+	struct list_head dirty_node;	/* on arena->dirty while zeroed */
+};
+
+/* What an open /dev/arena file is. */
+struct arena_file {
+	struct mutex lock;		/* protects arena (binding) */
+	struct arena *arena;		/* NULL until first used */
+	struct xarray handles;		/* handle -> struct arena_grant */
+};
+
+/* One per VMA, so that fork, split and mremap copies are counted apart. */
+struct arena_vma {
+	struct list_head node;		/* on arena->vmas */
+	struct vm_area_struct *vma;
+	struct arena *arena;		/* counted for whole-arena mappings */
+	struct arena_grant *grant;	/* counted; NULL: whole arena */
+};
+
+/* Module state used across files. */
+extern unsigned int arena_default_chunk_order;
+extern u64 arena_max_memory;
+extern struct workqueue_struct *arena_wq;
+extern const struct file_operations arena_fops;
+
+/* arenas.c */
+int arena_fs_init(void);
+void arena_fs_exit(void);
+struct arena *arena_create(const struct arena_create *c);
+void arena_get(struct arena *arena);
+void arena_put(struct arena *arena);
+void arena_fill_info(struct arena *arena, struct arena_info *info);
+bool arena_has_space(struct arena *arena);
+struct page *arena_page(struct arena *arena, u64 offset);
+
+/* grant.c */
+int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
+		       struct arena_grant **grants);
+int arena_grant_alloc_wait(struct arena *arena, u64 size, bool wait,
+			   u64 timeout_ns, struct arena_grant **grant);
+void arena_grant_get(struct arena_grant *grant);
+void arena_grant_put(struct arena_grant *grant);
+void arena_zero_work(struct work_struct *work);
+
+/* file.c */
+int arena_file_bind(struct file *file, struct arena *arena);
+struct arena *arena_file_arena(struct file *file, bool bind_default);
+extern struct arena *arena_default;
+
+/* ioctl.c */
+long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* mmap.c */
+int arena_mmap(struct file *file, struct vm_area_struct *vma);
+u64 arena_bytes_mapped(struct arena *arena);
+
+#endif /* ARENA_H */

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arenas: the backing chunks, the allocator over them, the global memory
+ * cap, and the inode every mapping of the arena hangs off.
+ *
+ * Chunks are compound pages of chunk_order, allocated on one node without
+ * retries or warnings, zeroed, charged to the creator's memory cgroup and
+ * never on an LRU list, so never swapped, migrated or reclaimed: they stay
+ * where they are until the arena is released.
+ */
+
+#include <linux/fs_context.h>
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "arena.h"
+#include "kcompat.h"
+
+#define ARENA_FS_MAGIC	0x6172656e	/* "aren" */
+
+u64 arena_max_memory;			/* bytes all arenas may hold */
+static atomic64_t arena_charged;	/* bytes they hold */
+
+static struct vfsmount *arena_mnt;
+
+static int arena_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, ARENA_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type arena_fs_type = {
+	.name			= "arena",
+	.init_fs_context	= arena_fs_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
+int arena_fs_init(void)
+{
+	arena_mnt = kern_mount(&arena_fs_type);
+	return PTR_ERR_OR_ZERO(arena_mnt);
+}
+
+void arena_fs_exit(void)
+{
+	kern_unmount(arena_mnt);
+}
+
+static int arena_charge(u64 bytes)
+{
+	if (atomic64_add_return(bytes, &arena_charged) > arena_max_memory) {
+		atomic64_sub(bytes, &arena_charged);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+static void arena_uncharge(u64 bytes)
+{
+	atomic64_sub(bytes, &arena_charged);
+}
+
+static void arena_free_chunks(struct arena *arena)
+{
+	unsigned int i;
+
+	for (i = 0; i < arena->nr_chunks; i++)
+		if (arena->chunks[i])
+			__free_pages(arena->chunks[i], arena->chunk_order);
+	kvfree(arena->chunks);
+	arena->chunks = NULL;
+}
+
+static int arena_alloc_chunks(struct arena *arena)
+{
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+		    __GFP_NORETRY | __GFP_THISNODE;
+	unsigned int i;
+
+	if (arena->chunk_order)
+		gfp |= __GFP_COMP;
+	arena->chunks = kvcalloc(arena->nr_chunks, sizeof(*arena->chunks),
+				 GFP_KERNEL_ACCOUNT);
+	if (!arena->chunks)
+		return -ENOMEM;
+	for (i = 0; i < arena->nr_chunks; i++) {
+		arena->chunks[i] = alloc_pages_node(arena->node, gfp,
+						    arena->chunk_order);
+		if (!arena->chunks[i]) {
+			arena_free_chunks(arena);
+			return -ENOMEM;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static void arena_destroy_allocator(struct arena *arena)
+{
+	if (arena->mode == ARENA_MODE_FIXED)
+		arena_slots_destroy(&arena->slots);
+	else
+		arena_buddy_destroy(&arena->buddy);
+}
+
+static unsigned int order_for_bytes(u64 bytes)
+{
+	return bytes <= PAGE_SIZE ? 0 : ilog2(roundup_pow_of_two(bytes)) - PAGE_SHIFT;
+}
+
+/*
+ * Set up the allocator for chunks of @order: the smallest chunks that hold
+ * an arena smaller than one chunk.  *@min_order receives the smallest order
+ * this geometry could fall back to.
+ */
+static int arena_geometry(struct arena *arena, const struct arena_create *c,
+			  unsigned int order, unsigned int *min_order)
+{
+	int ret;
+
+	if (c->mode == ARENA_MODE_FIXED) {
+		struct arena_slots_geometry g = {
+			.slot_size = c->slot_size, .slot_count = c->slot_count,
+			.align = c->align ?: PAGE_SIZE, .chunk_size = PAGE_SIZE << order,
+		};
+
+		ret = arena_slots_geometry(&g);
+		if (ret)
+			return ret;
+		*min_order = order_for_bytes(g.slot_size);
+		if (g.nr_chunks == 1 && order_for_bytes(g.slot_size * g.slot_count) < order) {
+			order = order_for_bytes(g.slot_size * g.slot_count);
+			g.chunk_size = PAGE_SIZE << order;
+			g.slot_size = c->slot_size;
+			ret = arena_slots_geometry(&g);
+			if (ret)
+				return ret;
+		}
+		ret = arena_slots_init(&arena->slots, &g);
+		if (ret)
+			return ret;
+		arena->nr_chunks = g.nr_chunks;
+		arena->slot_size = g.slot_size;
+		arena->slot_count = g.slot_count;
+		arena->align = g.align;
+	} else {
+		struct arena_buddy_geometry g = {
+			.total = c->size, .min_block = c->min_block ?: PAGE_SIZE,
+			.max_block = PAGE_SIZE << order,
+			.flags = c->flags & ARENA_CREATE_NEAREST ? ARENA_BUDDY_NEAREST : 0,
+		};
+
+		ret = arena_buddy_geometry(&g);
+		if (ret)
+			return ret;
+		if (g.max_block < PAGE_SIZE)
+			return -EINVAL;		/* chunks are whole pages */
+		*min_order = order_for_bytes(g.min_block);
+		order = ilog2(g.max_block) - PAGE_SHIFT;
+		ret = arena_buddy_init(&arena->buddy, &g);
+		if (ret)
+			return ret;
+		arena->nr_chunks = g.nr_chunks;
+		arena->min_block = g.min_block;
+		arena->max_block = g.max_block;
+	}
+	arena->chunk_order = order;
+	arena->chunk_shift = PAGE_SHIFT + order;
+	arena->size = (u64)arena->nr_chunks << arena->chunk_shift;
+	return 0;
+}
+
+static int arena_check_create(const struct arena_create *c)
+{
+	if (c->flags & ~ARENA_CREATE_FLAGS)
+		return -EINVAL;
+	switch (c->mode) {
+	case ARENA_MODE_FIXED:
+		if (c->size || c->min_block || (c->flags & ARENA_CREATE_NEAREST))
+			return -EINVAL;
+		break;
+	case ARENA_MODE_BUDDY:
+		if (c->slot_size || c->slot_count || c->align)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (c->node != ARENA_NODE_LOCAL &&
+	    (c->node < 0 || c->node >= nr_node_ids || !node_online(c->node)))
+		return -EINVAL;
+	if (c->chunk_order > ARENA_MAX_PAGE_ORDER)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * arena_create() - make an arena with the geometry of @c
+ * @c: the geometry and flags, as ARENA_IOC_CREATE takes them
+ *
+ * Return: the arena with one reference, or an ERR_PTR: -EINVAL or
+ * -EOVERFLOW for a bad geometry, -EDQUOT beyond the module's memory cap,
+ * -ENOMEM if the page allocator has no chunks of that order (after falling
+ * back to smaller ones if ARENA_CREATE_SMALLER_CHUNKS allows it).
+ */
+struct arena *arena_create(const struct arena_create *c)
+{
+	unsigned int order, min_order;
+	struct arena *arena;
+	int ret;
+
+	ret = arena_check_create(c);
+	if (ret)
+		return ERR_PTR(ret);
+	arena = kzalloc(sizeof(*arena), GFP_KERNEL_ACCOUNT);
+	if (!arena)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&arena->ref);
+	arena->mode = c->mode;
+	arena->flags = c->flags;
+	arena->node = c->node == ARENA_NODE_LOCAL ? numa_node_id() : c->node;
+	init_waitqueue_head(&arena->wait);
+	spin_lock_init(&arena->dirty_lock);
+	INIT_LIST_HEAD(&arena->dirty);
+	INIT_WORK(&arena->zero_work, arena_zero_work);
+	spin_lock_init(&arena->vmas_lock);
+	INIT_LIST_HEAD(&arena->vmas);
+
+	order = c->chunk_order ?: arena_default_chunk_order;
+	for (;;) {
+		ret = arena_geometry(arena, c, order, &min_order);
+		if (ret)
+			goto free;
+		ret = arena_charge(arena->size);
+		if (!ret) {
+			ret = arena_alloc_chunks(arena);
+			if (!ret)
+				break;
+			arena_uncharge(arena->size);
+		}
+		arena_destroy_allocator(arena);
+		if (ret != -ENOMEM || !(c->flags & ARENA_CREATE_SMALLER_CHUNKS) ||
+		    arena->chunk_order <= min_order)
+			goto free;
+		order = arena->chunk_order - 1;
+	}
+
+	arena->inode = alloc_anon_inode(arena_mnt->mnt_sb);
+	if (IS_ERR(arena->inode)) {
+		ret = PTR_ERR(arena->inode);
+		arena->inode = NULL;
+		goto free_all;
+	}
+	arena->inode->i_flags |= S_DAX;
+	return arena;
+
+free_all:
+	arena_free_chunks(arena);
+	arena_uncharge(arena->size);
+	arena_destroy_allocator(arena);
+free:
+	kfree(arena);
+	return ERR_PTR(ret);
+}
+
+static void arena_release(struct kref *ref)
+{
+	struct arena *arena = container_of(ref, struct arena, ref);
+
+	/* No grant, mapping or file is left, so no zeroing work either. */
+	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas));
+	iput(arena->inode);
+	arena_free_chunks(arena);
+	arena_uncharge(arena->size);
+	arena_destroy_allocator(arena);
+	kfree(arena);
+}
+
+void arena_get(struct arena *arena)
+{
+	kref_get(&arena->ref);
+}
+
+void arena_put(struct arena *arena)
+{
+	kref_put(&arena->ref, arena_release);
+}
+
+/* The page at @offset of the arena's address space. */
+struct page *arena_page(struct arena *arena, u64 offset)
+{
+	struct page *chunk = arena->chunks[offset >> arena->chunk_shift];
+
+	return nth_page(chunk, (offset & ((1ULL << arena->chunk_shift) - 1)) >> PAGE_SHIFT);
+}
+
+static void arena_core_stats(struct arena *arena, struct arena_core_stats *st)
+{
+	if (arena->mode == ARENA_MODE_FIXED)
+		arena_slots_stats(&arena->slots, st);
+	else
+		arena_buddy_stats(&arena->buddy, st);
+}
+
+/* Whether an allocation of the smallest size could succeed now. */
+bool arena_has_space(struct arena *arena)
+{
+	struct arena_core_stats st;
+
+	if (arena->mode == ARENA_MODE_BUDDY)
+		return arena_buddy_largest_free(&arena->buddy) != 0;
+	arena_core_stats(arena, &st);
+	return st.largest_free_block != 0;
+}
+
+void arena_fill_info(struct arena *arena, struct arena_info *info)
+{
+	struct arena_core_stats st;
+
+	arena_core_stats(arena, &st);
+	*info = (struct arena_info){
+		.features = ARENA_FEATURE_FIXED | ARENA_FEATURE_BUDDY |
+			    ARENA_FEATURE_BATCH | ARENA_FEATURE_WAIT |
+			    ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
+			    ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP,
+		.mode = arena->mode,
+		.flags = arena->flags,
+		.node = arena->node,
+		.chunk_order = arena->chunk_order,
+		.size = arena->size,
+		.chunk_size = 1ULL << arena->chunk_shift,
+		.nr_chunks = arena->nr_chunks,
+		.slot_size = arena->slot_size,
+		.slot_count = arena->slot_count,
+		.align = arena->align,
+		.min_block = arena->min_block,
+		.max_block = arena->max_block,
+		.whole_offset = ARENA_WHOLE_COOKIE,
+		.metadata_bytes = arena->mode == ARENA_MODE_FIXED ?
+				  arena_slots_metadata_bytes(&arena->slots) :
+				  arena_buddy_metadata_bytes(&arena->buddy),
+		.allocations_ok = st.allocations_ok,
+		.allocations_failed = st.allocations_failed,
+		.frees = st.frees,
+		.bytes_reserved = st.bytes_reserved,
+		.bytes_live = st.bytes_live,
+		.splits = st.splits,
+		.coalesces = st.coalesces,
+		.largest_free_block = st.largest_free_block,
+		.bytes_mapped = arena_bytes_mapped(arena),
+		.pmd_faults = atomic64_read(&arena->pmd_faults),
+		.pte_faults = atomic64_read(&arena->pte_faults),
+		.live_grants = atomic64_read(&arena->live_grants),
+		.exported_grants = atomic64_read(&arena->exported_grants),
+	};
+}

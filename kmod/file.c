@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An open /dev/arena file.
+ *
+ * A fresh file is bound to no arena.  ARENA_IOC_CREATE binds it to a new
+ * private arena; the first allocation or mmap binds it to the default arena
+ * instead.  Binding is for the file's life: creating after that is EBUSY.
+ * Handles belong to the file; closing it drops them, but mappings and
+ * exports keep their grants, and the arena lives until the last of them.
+ */
+
+#include <linux/mm.h>		/* before huge_mm.h on 6.1 */
+#include <linux/huge_mm.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+
+#include "arena.h"
+
+struct arena *arena_default;
+
+static int arena_open(struct inode *inode, struct file *file)
+{
+	struct arena_file *af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
+
+	if (!af)
+		return -ENOMEM;
+	mutex_init(&af->lock);
+	xa_init_flags(&af->handles, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	file->private_data = af;
+	return 0;
+}
+
+static int arena_release(struct inode *inode, struct file *file)
+{
+	struct arena_file *af = file->private_data;
+	struct arena_grant *grant;
+	unsigned long handle;
+
+	xa_for_each(&af->handles, handle, grant)
+		arena_grant_put(grant);
+	xa_destroy(&af->handles);
+	if (af->arena)
+		arena_put(af->arena);
+	mutex_destroy(&af->lock);
+	kfree(af);
+	return 0;
+}
+
+/**
+ * arena_file_bind() - bind a fresh file to @arena
+ * @file: an open /dev/arena file
+ * @arena: the arena; the file takes over the caller's reference
+ *
+ * Mappings made through the file from now on hang off the arena's inode.
+ *
+ * Return: 0, or -EBUSY if the file is already bound (the reference is then
+ * still the caller's).
+ */
+int arena_file_bind(struct file *file, struct arena *arena)
+{
+	struct arena_file *af = file->private_data;
+	int ret = 0;
+
+	mutex_lock(&af->lock);
+	if (af->arena) {
+		ret = -EBUSY;
+	} else {
+		af->arena = arena;
+		WRITE_ONCE(file->f_mapping, arena->inode->i_mapping);
+	}
+	mutex_unlock(&af->lock);
+	return ret;
+}
+
+/**
+ * arena_file_arena() - the arena a file works on
+ * @file: an open /dev/arena file
+ * @bind_default: bind an unbound file to the default arena
+ *
+ * Return: the file's arena (the file holds it: no reference is taken); for
+ * an unbound file the default arena, bound or not as asked; or
+ * ERR_PTR(-ENODEV) if there is no default arena.
+ */
+struct arena *arena_file_arena(struct file *file, bool bind_default)
+{
+	struct arena_file *af = file->private_data;
+	struct arena *arena;
+
+	mutex_lock(&af->lock);
+	arena = af->arena;
+	if (!arena && arena_default) {
+		arena = arena_default;
+		if (bind_default) {
+			arena_get(arena);
+			af->arena = arena;
+			WRITE_ONCE(file->f_mapping, arena->inode->i_mapping);
+		}
+	}
+	mutex_unlock(&af->lock);
+	return arena ?: ERR_PTR(-ENODEV);
+}
+
+/* Writable (EPOLLOUT) while the smallest request could be granted. */
+static __poll_t arena_poll(struct file *file, poll_table *wait)
+{
+	struct arena *arena = arena_file_arena(file, false);
+
+	if (IS_ERR(arena))
+		return EPOLLERR;
+	poll_wait(file, &arena->wait, wait);
+	return arena_has_space(arena) ? EPOLLOUT | EPOLLWRNORM : 0;
+}
+
+const struct file_operations arena_fops = {
+	.owner			= THIS_MODULE,
+	.open			= arena_open,
+	.release		= arena_release,
+	.unlocked_ioctl		= arena_ioctl,
+	.compat_ioctl		= compat_ptr_ioctl,
+	.mmap			= arena_mmap,
+	.get_unmapped_area	= thp_get_unmapped_area,
+	.poll			= arena_poll,
+	.fsync			= noop_fsync,
+	.llseek			= noop_llseek,
+};

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Grants: one slot or block of an arena, refcounted.
+ *
+ * A grant's references are its handle, each VMA that maps it and (later)
+ * each dma-buf exported from it.  When the last one drops, the memory is
+ * zeroed and only then returned to the allocator, so that every grant reads
+ * as zero when it is handed out and nothing an earlier holder wrote leaks.
+ * Arenas made with ARENA_CREATE_SKIP_ZEROING skip this: all holders of such
+ * an arena are one trust domain.
+ *
+ * Zeroing on release keeps allocation fast whatever the size: up to
+ * ARENA_ZERO_INLINE_MAX the releaser zeroes at once; larger grants go to a
+ * worker so that munmap() or close() does not stall on them.  An
+ * allocation that finds no space waits for pending zeroing before it
+ * reports ENOSPC, so deferring never makes a request fail.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "arena.h"
+
+static void arena_zero(struct arena *arena, u64 offset, u64 size, bool may_sleep)
+{
+	u64 chunk_mask = (1ULL << arena->chunk_shift) - 1;
+
+	while (size) {
+		u64 n = min(size, (chunk_mask + 1) - (offset & chunk_mask));
+
+		n = min_t(u64, n, SZ_2M);
+		memset(page_address(arena->chunks[offset >> arena->chunk_shift]) +
+		       (offset & chunk_mask), 0, n);
+		offset += n;
+		size -= n;
+		if (may_sleep)
+			cond_resched();
+	}
+}
+
+/* The grant's memory is clean: give it back and wake whoever waits. */
+static void arena_grant_return(struct arena_grant *grant)
+{
+	struct arena *arena = grant->arena;
+	int ret;
+
+	if (arena->mode == ARENA_MODE_FIXED)
+		ret = arena_slots_free(&arena->slots, grant->offset, grant->requested);
+	else
+		ret = arena_buddy_free(&arena->buddy, grant->offset, grant->requested);
+	WARN_ON_ONCE(ret);
+	atomic64_dec(&arena->live_grants);
+	atomic64_inc(&arena->returns);
+	wake_up_all(&arena->wait);
+	kfree(grant);
+	arena_put(arena);
+}
+
+void arena_zero_work(struct work_struct *work)
+{
+	struct arena *arena = container_of(work, struct arena, zero_work);
+	struct arena_grant *grant;
+
+	for (;;) {
+		spin_lock(&arena->dirty_lock);
+		grant = list_first_entry_or_null(&arena->dirty, struct arena_grant,
+						 dirty_node);
+		if (grant)
+			list_del(&grant->dirty_node);
+		spin_unlock(&arena->dirty_lock);
+		if (!grant)
+			break;
+		arena_zero(arena, grant->offset, grant->size, true);
+		arena_grant_return(grant);
+	}
+	arena_put(arena);	/* the reference taken when queued */
+}
+
+static void arena_grant_release(struct kref *ref)
+{
+	struct arena_grant *grant = container_of(ref, struct arena_grant, ref);
+	struct arena *arena = grant->arena;
+
+	if (arena->flags & ARENA_CREATE_SKIP_ZEROING) {
+		arena_grant_return(grant);
+	} else if (grant->size <= ARENA_ZERO_INLINE_MAX) {
+		arena_zero(arena, grant->offset, grant->size, false);
+		arena_grant_return(grant);
+	} else {
+		spin_lock(&arena->dirty_lock);
+		list_add_tail(&grant->dirty_node, &arena->dirty);
+		spin_unlock(&arena->dirty_lock);
+		/* A queued worker holds the arena; the grant keeps it until then. */
+		arena_get(arena);
+		if (!queue_work(arena_wq, &arena->zero_work))
+			arena_put(arena);
+	}
+}
+
+void arena_grant_get(struct arena_grant *grant)
+{
+	kref_get(&grant->ref);
+}
+
+void arena_grant_put(struct arena_grant *grant)
+{
+	kref_put(&grant->ref, arena_grant_release);
+}
+
+static int arena_core_alloc(struct arena *arena, u64 size, unsigned int n,
+			    struct arena_block *blks)
+{
+	if (arena->mode == ARENA_MODE_FIXED)
+		return arena_slots_alloc_batch(&arena->slots, size, n, blks);
+	return arena_buddy_alloc_batch(&arena->buddy, size, n, blks);
+}
+
+/**
+ * arena_grants_alloc() - make up to @n grants of @size bytes
+ * @arena: where from
+ * @size: bytes each must hold
+ * @n: how many are wanted
+ * @grants: receives them, each with one reference
+ *
+ * Return: how many were made (1 to @n), or -EINVAL, -EFBIG, -ENOSPC as the
+ * allocator core says, or -ENOMEM.
+ */
+int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
+		       struct arena_grant **grants)
+{
+	struct arena_block *blks;
+	unsigned int i, made = 0;
+	int got = -ENOMEM;
+
+	blks = kvmalloc_array(n, sizeof(*blks), GFP_KERNEL);
+	if (!blks)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		grants[i] = kzalloc(sizeof(*grants[i]), GFP_KERNEL_ACCOUNT);
+		if (!grants[i])
+			goto free;
+	}
+
+	got = arena_core_alloc(arena, size, n, blks);
+	if (got == -ENOSPC) {
+		/* Space being zeroed is not missing space. */
+		flush_work(&arena->zero_work);
+		got = arena_core_alloc(arena, size, n, blks);
+	}
+	for (; got > 0 && made < (unsigned int)got; made++) {
+		struct arena_grant *grant = grants[made];
+
+		kref_init(&grant->ref);
+		arena_get(arena);
+		grant->arena = arena;
+		grant->offset = blks[made].offset;
+		grant->size = blks[made].size;
+		grant->capacity = blks[made].capacity;
+		grant->requested = size;
+		atomic64_inc(&arena->live_grants);
+	}
+free:
+	/* grants[made .. i) were allocated and are not used. */
+	while (i > made)
+		kfree(grants[--i]);
+	kvfree(blks);
+	return got;
+}
+
+/**
+ * arena_grant_alloc_wait() - make one grant, waiting for space if asked
+ * @arena: where from
+ * @size: bytes it must hold
+ * @wait: sleep (interruptibly) while the arena is full
+ * @timeout_ns: how long at most; 0 is no limit
+ * @grant: receives the grant
+ *
+ * Return: 0, -ETIMEDOUT, -EINTR on a signal, or what arena_grants_alloc()
+ * returns; an oversized request fails at once whatever @wait says.
+ */
+int arena_grant_alloc_wait(struct arena *arena, u64 size, bool wait,
+			   u64 timeout_ns, struct arena_grant **grant)
+{
+	long left = timeout_ns ? max_t(long, nsecs_to_jiffies(timeout_ns), 1) :
+				 MAX_SCHEDULE_TIMEOUT;
+	s64 returns;
+	int ret;
+
+	for (;;) {
+		returns = atomic64_read(&arena->returns);
+		ret = arena_grants_alloc(arena, size, 1, grant);
+		if (ret != -ENOSPC || !wait)
+			return ret < 0 ? ret : 0;
+		left = wait_event_interruptible_timeout(arena->wait,
+							atomic64_read(&arena->returns) != returns,
+							left);
+		if (left < 0)
+			return -EINTR;
+		if (!left)
+			return -ETIMEDOUT;
+	}
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ioctls of /dev/arena (uapi/linux/arena.h).
+ *
+ * Commands are matched on their number; the size field of the command is
+ * the size of the struct userspace was built with.  Input structs are read
+ * with copy_struct_from_user(), so older (shorter) structs are zero-extended
+ * and newer ones fail with E2BIG if they set what this module does not
+ * know.  Output is copied up to the caller's size and zero-filled beyond
+ * ours.  Sizes below the first version of a struct are EINVAL.
+ */
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "arena.h"
+
+/* The first published size of each struct; they only grow. */
+#define ARENA_INFO_SIZE_VER0		sizeof(struct arena_info)
+#define ARENA_CREATE_SIZE_VER0		sizeof(struct arena_create)
+#define ARENA_ALLOC_SIZE_VER0		sizeof(struct arena_alloc)
+#define ARENA_FREE_SIZE_VER0		sizeof(struct arena_free)
+#define ARENA_ALLOC_BATCH_SIZE_VER0	sizeof(struct arena_alloc_batch)
+#define ARENA_FREE_BATCH_SIZE_VER0	sizeof(struct arena_free_batch)
+
+static int copy_out(void __user *uarg, size_t usize, const void *k, size_t ksize)
+{
+	if (copy_to_user(uarg, k, min(usize, ksize)))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+static long arena_ioc_info(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena *arena = arena_file_arena(file, false);
+	struct arena_info info;
+
+	if (IS_ERR(arena))
+		return PTR_ERR(arena);
+	arena_fill_info(arena, &info);
+	return copy_out(uarg, usize, &info, sizeof(info));
+}
+
+static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_file *af = file->private_data;
+	struct arena_create c;
+	struct arena *arena;
+	int ret;
+
+	ret = copy_struct_from_user(&c, sizeof(c), uarg, usize);
+	if (ret)
+		return ret;
+	if (READ_ONCE(af->arena))
+		return -EBUSY;	/* cheap early answer; binding decides */
+	arena = arena_create(&c);
+	if (IS_ERR(arena))
+		return PTR_ERR(arena);
+	ret = arena_file_bind(file, arena);
+	if (ret)
+		arena_put(arena);
+	return ret;
+}
+
+/* Give @grant a handle in @file; the handle takes the grant's reference. */
+static int arena_add_handle(struct file *file, struct arena_grant *grant, u32 *handle)
+{
+	struct arena_file *af = file->private_data;
+	int ret;
+
+	ret = xa_alloc(&af->handles, handle, grant,
+		       XA_LIMIT(ARENA_FIRST_HANDLE, ARENA_MAX_HANDLE), GFP_KERNEL_ACCOUNT);
+	if (ret)
+		return ret == -EBUSY ? -ENOSPC : ret;
+	grant->cookie = (u64)*handle << ARENA_COOKIE_SHIFT;
+	return 0;
+}
+
+/* Drop @handle of @file; NULL if it is none. */
+static struct arena_grant *arena_take_handle(struct file *file, u64 handle)
+{
+	struct arena_file *af = file->private_data;
+
+	if (handle < ARENA_FIRST_HANDLE || handle > ARENA_MAX_HANDLE)
+		return NULL;
+	return xa_erase(&af->handles, handle);
+}
+
+static void arena_describe(const struct arena_grant *grant, u32 handle,
+			   struct arena_grant_desc *d)
+{
+	d->handle = handle;
+	d->offset = grant->cookie;
+	d->granted = grant->capacity;
+	d->arena_offset = grant->offset;
+}
+
+static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_grant *grant;
+	struct arena *arena;
+	struct arena_alloc a;
+	u32 handle;
+	int ret;
+
+	ret = copy_struct_from_user(&a, sizeof(a), uarg, usize);
+	if (ret)
+		return ret;
+	if (a.flags & ~ARENA_ALLOC_FLAGS || a.pad ||
+	    (a.timeout_ns && !(a.flags & ARENA_ALLOC_WAIT)))
+		return -EINVAL;
+	arena = arena_file_arena(file, true);
+	if (IS_ERR(arena))
+		return PTR_ERR(arena);
+	ret = arena_grant_alloc_wait(arena, a.size, a.flags & ARENA_ALLOC_WAIT,
+				     a.timeout_ns, &grant);
+	if (ret)
+		return ret;
+	ret = arena_add_handle(file, grant, &handle);
+	if (ret) {
+		arena_grant_put(grant);
+		return ret;
+	}
+	a.handle = handle;
+	a.offset = grant->cookie;
+	a.granted = grant->capacity;
+	a.arena_offset = grant->offset;
+	ret = copy_out(uarg, usize, &a, sizeof(a));
+	if (ret) {
+		/* Nobody learnt the handle: take it back. */
+		arena_grant_put(arena_take_handle(file, handle));
+	}
+	return ret;
+}
+
+static long arena_ioc_free(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_grant *grant;
+	struct arena_free f;
+	int ret;
+
+	ret = copy_struct_from_user(&f, sizeof(f), uarg, usize);
+	if (ret)
+		return ret;
+	if (f.flags || f.pad)
+		return -EINVAL;
+	grant = arena_take_handle(file, f.handle);
+	if (!grant)
+		return -ENOENT;
+	arena_grant_put(grant);
+	return 0;
+}
+
+static long arena_ioc_alloc_batch(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_grant_desc __user *out;
+	struct { struct arena_grant *grant; u32 handle; } *made;
+	struct arena_grant **grants;
+	struct arena_alloc_batch b;
+	struct arena *arena;
+	int ret, got, i;
+
+	ret = copy_struct_from_user(&b, sizeof(b), uarg, usize);
+	if (ret)
+		return ret;
+	if (b.flags || b.pad || !b.count || b.count > ARENA_BATCH_MAX)
+		return -EINVAL;
+	out = u64_to_user_ptr(b.grants);
+	arena = arena_file_arena(file, true);
+	if (IS_ERR(arena))
+		return PTR_ERR(arena);
+
+	grants = kvmalloc_array(b.count, sizeof(*grants), GFP_KERNEL);
+	made = kvmalloc_array(b.count, sizeof(*made), GFP_KERNEL);
+	if (!grants || !made) {
+		ret = -ENOMEM;
+		goto free;
+	}
+	got = arena_grants_alloc(arena, b.size, b.count, grants);
+	if (got < 0) {
+		ret = got;
+		goto free;
+	}
+	/* Handles for as many as can have one; the rest go straight back. */
+	for (i = 0; i < got; i++) {
+		made[i].grant = grants[i];
+		if (arena_add_handle(file, grants[i], &made[i].handle))
+			break;
+	}
+	b.done = i;
+	for (; i < got; i++)
+		arena_grant_put(grants[i]);
+	ret = b.done ? 0 : -ENOMEM;
+
+	for (i = 0; !ret && i < b.done; i++) {
+		struct arena_grant_desc d;
+
+		arena_describe(made[i].grant, made[i].handle, &d);
+		if (copy_to_user(&out[i], &d, sizeof(d)))
+			ret = -EFAULT;
+	}
+	if (!ret)
+		ret = copy_out(uarg, usize, &b, sizeof(b));
+	if (ret) {
+		/* Nothing was learnt: every grant of this call goes back. */
+		for (i = 0; i < b.done; i++)
+			arena_grant_put(arena_take_handle(file, made[i].handle));
+	}
+free:
+	kvfree(made);
+	kvfree(grants);
+	return ret;
+}
+
+static long arena_ioc_free_batch(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_free_batch b;
+	struct arena_grant *grant;
+	u64 __user *handles;
+	u64 handle;
+	int ret;
+
+	ret = copy_struct_from_user(&b, sizeof(b), uarg, usize);
+	if (ret)
+		return ret;
+	if (b.flags || b.pad || !b.count || b.count > ARENA_BATCH_MAX)
+		return -EINVAL;
+	handles = u64_to_user_ptr(b.handles);
+	for (b.done = 0; b.done < b.count; b.done++) {
+		if (get_user(handle, &handles[b.done])) {
+			ret = -EFAULT;
+			break;
+		}
+		grant = arena_take_handle(file, handle);
+		if (!grant) {
+			ret = -ENOENT;
+			break;
+		}
+		arena_grant_put(grant);
+	}
+	/* done is reported also when the call fails part way. */
+	if (copy_out(uarg, usize, &b, sizeof(b)) && !ret)
+		ret = -EFAULT;
+	return ret;
+}
+
+static const struct {
+	unsigned int dir;
+	size_t min_size;
+	long (*fn)(struct file *file, void __user *uarg, size_t usize);
+} arena_ioctls[] = {
+	[_IOC_NR(ARENA_IOC_INFO)] = { _IOC_READ, ARENA_INFO_SIZE_VER0, arena_ioc_info },
+	[_IOC_NR(ARENA_IOC_CREATE)] = { _IOC_WRITE, ARENA_CREATE_SIZE_VER0, arena_ioc_create },
+	[_IOC_NR(ARENA_IOC_ALLOC)] = { _IOC_READ | _IOC_WRITE, ARENA_ALLOC_SIZE_VER0,
+				       arena_ioc_alloc },
+	[_IOC_NR(ARENA_IOC_FREE)] = { _IOC_WRITE, ARENA_FREE_SIZE_VER0, arena_ioc_free },
+	[_IOC_NR(ARENA_IOC_ALLOC_BATCH)] = { _IOC_READ | _IOC_WRITE, ARENA_ALLOC_BATCH_SIZE_VER0,
+					     arena_ioc_alloc_batch },
+	[_IOC_NR(ARENA_IOC_FREE_BATCH)] = { _IOC_READ | _IOC_WRITE, ARENA_FREE_BATCH_SIZE_VER0,
+					    arena_ioc_free_batch },
+};
+
+long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (_IOC_TYPE(cmd) != ARENA_IOC_MAGIC || nr >= ARRAY_SIZE(arena_ioctls) ||
+	    !arena_ioctls[nr].fn || _IOC_DIR(cmd) != arena_ioctls[nr].dir)
+		return -ENOTTY;
+	if (_IOC_SIZE(cmd) < arena_ioctls[nr].min_size)
+		return -EINVAL;
+	return arena_ioctls[nr].fn(file, (void __user *)arg, _IOC_SIZE(cmd));
+}

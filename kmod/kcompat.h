@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels arena.ko builds for (Debian's 6.1 and
+ * 6.12 in the test matrix), in one place.  Version checks belong here and
+ * nowhere else; checkpatch's LINUX_VERSION_CODE warning, meant for in-tree
+ * code, is waived for this file only (scripts/check).
+ */
+#ifndef ARENA_KCOMPAT_H
+#define ARENA_KCOMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/* 6.3 made vm_flags read-only behind these helpers. */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * ->huge_fault took an enum page_entry_size until 6.6, then a page order:
+ * declare it with arena_fault_size and ask arena_fault_is_pmd().
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define arena_fault_size	enum page_entry_size
+static inline bool arena_fault_is_pmd(enum page_entry_size pe_size)
+{
+	return pe_size == PE_SIZE_PMD;
+}
+#else
+#define arena_fault_size	unsigned int
+static inline bool arena_fault_is_pmd(unsigned int order)
+{
+	return order == PMD_ORDER;
+}
+#endif
+
+/*
+ * The largest order the page allocator serves: MAX_ORDER was exclusive
+ * until 6.4, inclusive from 6.4 and renamed MAX_PAGE_ORDER in 6.8.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define ARENA_MAX_PAGE_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define ARENA_MAX_PAGE_ORDER	(MAX_ORDER - 1)
+#else
+#define ARENA_MAX_PAGE_ORDER	MAX_ORDER
+#endif
+
+#endif /* ARENA_KCOMPAT_H */
