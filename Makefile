@@ -53,7 +53,8 @@ $(KSFT_DIR)/kselftest_harness.h:
 		cp $$src/tools/testing/selftests/kselftest_harness.h \
 		   $$src/tools/testing/selftests/kselftest.h $(KSFT_DIR)/
 
-$(SELFTEST_DIR)/%: selftests/arena/%.c uapi/linux/arena.h $(KSFT_DIR)/kselftest_harness.h
+$(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h uapi/linux/arena.h \
+		   $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -o $@ $< -lpthread
 
@@ -78,7 +79,7 @@ host: $(HOST_TESTS) $(HOST_DIR)/core_bench $(HOST_DIR)/core_fuzz
 
 selftests: $(SELFTEST_PROGS)
 	@mkdir -p $(SELFTEST_DIR)
-	@cp -p $(SELFTEST_SCRIPTS) $(SELFTEST_DIR)/
+	$(if $(SELFTEST_SCRIPTS),@cp -p $(SELFTEST_SCRIPTS) $(SELFTEST_DIR)/)
 
 check:
 	@scripts/check

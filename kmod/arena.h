@@ -63,18 +63,12 @@ struct arena {
 	u64 slot_size, slot_count, align;	/* FIXED geometry, as made */
 	u64 min_block, max_block;		/* BUDDY geometry, as made */
 
-	/*
-	 * Every file bound to the arena uses this inode's mapping: it is
-	 * marked S_DAX, which is what lets the 6.1 mm call ->huge_fault for a
-	 * VM_MIXEDMAP mapping and thp_get_unmapped_area() align it.
-	 */
-	struct inode *inode;
-
 	wait_queue_head_t wait;		/* woken whenever memory comes back */
 	atomic64_t returns;		/* memory-back events, for waiters */
 
 	spinlock_t dirty_lock;		/* protects dirty */
 	struct list_head dirty;		/* released grants awaiting zeroing */
+	atomic_t zeroing;		/* grants on dirty or being zeroed */
 	struct work_struct zero_work;
 
 	spinlock_t vmas_lock;		/* protects vmas */
@@ -102,6 +96,14 @@ struct arena_file {
 	struct mutex lock;		/* protects arena (binding) */
 	struct arena *arena;		/* NULL until first used */
 	struct xarray handles;		/* handle -> struct arena_grant */
+	/*
+	 * The file's f_mapping, set at open and never changed (mmap_region()
+	 * brackets ->mmap with mapping_{,un}map_writable(f_mapping)).  Its
+	 * inode is marked S_DAX, which is what makes the 6.1 mm call
+	 * ->huge_fault for a VM_MIXEDMAP mapping and thp_get_unmapped_area()
+	 * align it.
+	 */
+	struct inode *inode;
 };
 
 /* One per VMA, so that fork, split and mremap copies are counted apart. */
@@ -121,6 +123,7 @@ extern const struct file_operations arena_fops;
 /* arenas.c */
 int arena_fs_init(void);
 void arena_fs_exit(void);
+struct inode *arena_alloc_inode(void);
 struct arena *arena_create(const struct arena_create *c);
 void arena_get(struct arena *arena);
 void arena_put(struct arena *arena);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Arenas: the backing chunks, the allocator over them, the global memory
- * cap, and the inode every mapping of the arena hangs off.
+ * Arenas: the backing chunks, the allocator over them and the global memory
+ * cap; and the pseudo filesystem that files' mapping inodes come from.
  *
  * Chunks are compound pages of chunk_order, allocated on one node without
  * retries or warnings, zeroed, charged to the creator's memory cgroup and
@@ -48,6 +48,16 @@ int arena_fs_init(void)
 void arena_fs_exit(void)
 {
 	kern_unmount(arena_mnt);
+}
+
+/* An inode for a file's mappings to hang off, marked DAX (see arena.h). */
+struct inode *arena_alloc_inode(void)
+{
+	struct inode *inode = alloc_anon_inode(arena_mnt->mnt_sb);
+
+	if (!IS_ERR(inode))
+		inode->i_flags |= S_DAX;
+	return inode;
 }
 
 static int arena_charge(u64 bytes)
@@ -249,19 +259,8 @@ struct arena *arena_create(const struct arena_create *c)
 		order = arena->chunk_order - 1;
 	}
 
-	arena->inode = alloc_anon_inode(arena_mnt->mnt_sb);
-	if (IS_ERR(arena->inode)) {
-		ret = PTR_ERR(arena->inode);
-		arena->inode = NULL;
-		goto free_all;
-	}
-	arena->inode->i_flags |= S_DAX;
 	return arena;
 
-free_all:
-	arena_free_chunks(arena);
-	arena_uncharge(arena->size);
-	arena_destroy_allocator(arena);
 free:
 	kfree(arena);
 	return ERR_PTR(ret);
@@ -273,7 +272,6 @@ static void arena_release(struct kref *ref)
 
 	/* No grant, mapping or file is left, so no zeroing work either. */
 	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas));
-	iput(arena->inode);
 	arena_free_chunks(arena);
 	arena_uncharge(arena->size);
 	arena_destroy_allocator(arena);

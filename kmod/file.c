@@ -25,8 +25,16 @@ static int arena_open(struct inode *inode, struct file *file)
 
 	if (!af)
 		return -ENOMEM;
+	af->inode = arena_alloc_inode();
+	if (IS_ERR(af->inode)) {
+		int ret = PTR_ERR(af->inode);
+
+		kfree(af);
+		return ret;
+	}
 	mutex_init(&af->lock);
 	xa_init_flags(&af->handles, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	file->f_mapping = af->inode->i_mapping;
 	file->private_data = af;
 	return 0;
 }
@@ -42,6 +50,7 @@ static int arena_release(struct inode *inode, struct file *file)
 	xa_destroy(&af->handles);
 	if (af->arena)
 		arena_put(af->arena);
+	iput(af->inode);
 	mutex_destroy(&af->lock);
 	kfree(af);
 	return 0;
@@ -52,8 +61,6 @@ static int arena_release(struct inode *inode, struct file *file)
  * @file: an open /dev/arena file
  * @arena: the arena; the file takes over the caller's reference
  *
- * Mappings made through the file from now on hang off the arena's inode.
- *
  * Return: 0, or -EBUSY if the file is already bound (the reference is then
  * still the caller's).
  */
@@ -63,12 +70,10 @@ int arena_file_bind(struct file *file, struct arena *arena)
 	int ret = 0;
 
 	mutex_lock(&af->lock);
-	if (af->arena) {
+	if (af->arena)
 		ret = -EBUSY;
-	} else {
+	else
 		af->arena = arena;
-		WRITE_ONCE(file->f_mapping, arena->inode->i_mapping);
-	}
 	mutex_unlock(&af->lock);
 	return ret;
 }
@@ -94,7 +99,6 @@ struct arena *arena_file_arena(struct file *file, bool bind_default)
 		if (bind_default) {
 			arena_get(arena);
 			af->arena = arena;
-			WRITE_ONCE(file->f_mapping, arena->inode->i_mapping);
 		}
 	}
 	mutex_unlock(&af->lock);

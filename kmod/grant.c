@@ -74,6 +74,7 @@ void arena_zero_work(struct work_struct *work)
 			break;
 		arena_zero(arena, grant->offset, grant->size, true);
 		arena_grant_return(grant);
+		atomic_dec(&arena->zeroing);
 	}
 	arena_put(arena);	/* the reference taken when queued */
 }
@@ -89,6 +90,7 @@ static void arena_grant_release(struct kref *ref)
 		arena_zero(arena, grant->offset, grant->size, false);
 		arena_grant_return(grant);
 	} else {
+		atomic_inc(&arena->zeroing);
 		spin_lock(&arena->dirty_lock);
 		list_add_tail(&grant->dirty_node, &arena->dirty);
 		spin_unlock(&arena->dirty_lock);
@@ -144,8 +146,8 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 	}
 
 	got = arena_core_alloc(arena, size, n, blks);
-	if (got == -ENOSPC) {
-		/* Space being zeroed is not missing space. */
+	if (got == -ENOSPC && atomic_read(&arena->zeroing)) {
+		/* Space being zeroed is not missing space: wait and retry. */
 		flush_work(&arena->zero_work);
 		got = arena_core_alloc(arena, size, n, blks);
 	}

@@ -172,6 +172,12 @@ static vm_fault_t arena_pmd_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 	u64 rel;
 
+	/*
+	 * For a DAX VMA the mm leaves it to us to check that the PMD lies
+	 * within the VMA: after a split it may not.
+	 */
+	if (addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
 	arena_vma_region(vma, &r);
 	if (r.arena->chunk_shift < PMD_SHIFT || pgoff < r.pgoff)
 		return VM_FAULT_FALLBACK;

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the arena selftests.
+ */
+#ifndef ARENA_UTIL_H
+#define ARENA_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <linux/arena.h>
+
+#define ARENA_DEV	"/dev/" ARENA_DEVICE_NAME
+#define KiB		1024ULL
+#define MiB		(1024 * KiB)
+#define HPAGE		(2 * MiB)
+
+static inline int arena_open(void)
+{
+	return open(ARENA_DEV, O_RDWR | O_CLOEXEC);
+}
+
+/* A fresh file made a private arena; -errno on failure. */
+static inline int arena_open_create(const struct arena_create *c)
+{
+	int fd = arena_open(), err;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, ARENA_IOC_CREATE, c)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static inline int arena_open_buddy(uint64_t size, uint64_t min_block, uint32_t flags)
+{
+	struct arena_create c = {
+		.mode = ARENA_MODE_BUDDY, .size = size, .min_block = min_block,
+		.flags = flags, .node = ARENA_NODE_LOCAL,
+	};
+
+	return arena_open_create(&c);
+}
+
+static inline int arena_open_fixed(uint64_t slot_size, uint64_t count, uint64_t align,
+				   uint32_t flags)
+{
+	struct arena_create c = {
+		.mode = ARENA_MODE_FIXED, .slot_size = slot_size, .slot_count = count,
+		.align = align, .flags = flags, .node = ARENA_NODE_LOCAL,
+	};
+
+	return arena_open_create(&c);
+}
+
+static inline struct arena_info arena_info(int fd)
+{
+	struct arena_info info;
+
+	memset(&info, 0xa5, sizeof(info));
+	if (ioctl(fd, ARENA_IOC_INFO, &info))
+		memset(&info, 0, sizeof(info));
+	return info;
+}
+
+/* 0 with *a filled in, or -errno. */
+static inline int arena_alloc(int fd, uint64_t size, struct arena_alloc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+	return ioctl(fd, ARENA_IOC_ALLOC, a) ? -errno : 0;
+}
+
+static inline int arena_free(int fd, uint64_t handle)
+{
+	struct arena_free f = { .handle = handle };
+
+	return ioctl(fd, ARENA_IOC_FREE, &f) ? -errno : 0;
+}
+
+static inline void *arena_map(int fd, uint64_t offset, size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+}
+
+/* Minor faults this process has taken so far. */
+static inline long minor_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Fill with a stamp derived from @tag; check it back. */
+static inline void stamp(void *p, size_t len, uint64_t tag)
+{
+	uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = tag ^ i;
+}
+
+static inline int stamp_ok(const void *p, size_t len, uint64_t tag)
+{
+	const uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != (tag ^ i))
+			return 0;
+	return 1;
+}
+
+static inline int all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * A field ("Rss", "FilePmdMapped", ...) of the VMA that starts at @p, in kB:
+ * every VMA lists every field, so the first one after its header is its own.
+ */
+static inline long smaps_kb(const void *p, const char *field)
+{
+	char line[256], start[32];
+	size_t flen = strlen(field);
+	long kb = -1;
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)p);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, start, strlen(start)))
+			in = 1;
+		else if (in && !strncmp(line, field, flen) && line[flen] == ':' &&
+			 sscanf(line + flen + 1, "%ld", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * Free memory in kB, counting the pages parked on per-CPU free lists
+ * (MemFree leaves them out, and freed huge pages often land there first).
+ */
+static inline long free_kb(void)
+{
+	long pages = 0, n;
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " pages free %ld", &n) == 1 ||
+		    sscanf(line, " count: %ld", &n) == 1)
+			pages += n;
+	}
+	if (f)
+		fclose(f);
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Wait until the arena's grants have all come back (zeroing is async). */
+static inline int wait_live(int fd, uint64_t live)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (arena_info(fd).live_grants == live)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+#endif /* ARENA_UTIL_H */

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The /dev/arena ioctl ABI: every ioctl with valid and invalid input, each
+ * flag and reserved field, older and newer struct sizes, and the distinct
+ * errors for a bad geometry, an oversized request and a full arena.
+ * Needs the module loaded with its default parameters.
+ */
+#include "arena_util.h"
+
+#include "../kselftest_harness.h"
+
+/* A command number for struct size @size instead of the compiled one. */
+#define SIZED(cmd, size) _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), (size))
+
+TEST(info_of_fresh_file_is_default_arena)
+{
+	int fd = arena_open();
+	struct arena_info info;
+
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(ARENA_MODE_BUDDY, info.mode);
+	EXPECT_EQ(64 * MiB, info.size);
+	EXPECT_EQ(9, info.chunk_order);
+	EXPECT_EQ(HPAGE, info.chunk_size);
+	EXPECT_EQ(32, info.nr_chunks);
+	EXPECT_EQ(4096, info.min_block);
+	EXPECT_EQ(HPAGE, info.max_block);
+	EXPECT_NE(0, info.whole_offset);
+	EXPECT_LT(0, info.metadata_bytes);
+	EXPECT_EQ(ARENA_FEATURE_FIXED | ARENA_FEATURE_BUDDY | ARENA_FEATURE_BATCH |
+		  ARENA_FEATURE_WAIT | ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
+		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP, info.features);
+	close(fd);
+}
+
+TEST(info_struct_sizes)
+{
+	unsigned char buf[sizeof(struct arena_info) + 64];
+	int fd = arena_open();
+
+	ASSERT_LE(0, fd);
+	/* Newer userspace: our part filled, its extra bytes zeroed. */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_INFO, sizeof(buf)), buf));
+	EXPECT_EQ(ARENA_MODE_BUDDY, ((struct arena_info *)buf)->mode);
+	EXPECT_TRUE(all_zero(buf + sizeof(struct arena_info), 64));
+	/* Shorter than the first version: refused. */
+	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_INFO, 16), buf));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+}
+
+TEST(unknown_commands_are_enotty)
+{
+	struct arena_info info;
+	int fd = arena_open();
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, _IOR(ARENA_IOC_MAGIC, 0x7f, struct arena_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(fd, _IOR('x', 0x00, struct arena_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	/* The right number with the wrong direction is another command. */
+	EXPECT_EQ(-1, ioctl(fd, _IOW(ARENA_IOC_MAGIC, 0x00, struct arena_info), &info));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(fd, _IO(ARENA_IOC_MAGIC, 0x03)));
+	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+struct bad_create {
+	const char *what;
+	struct arena_create c;
+	int err;
+};
+
+TEST(create_rejects_bad_input)
+{
+	static const struct bad_create cases[] = {
+		{ "no mode", { .mode = 0, .size = 4 * MiB }, EINVAL },
+		{ "unknown mode", { .mode = 3, .size = 4 * MiB }, EINVAL },
+		{ "unknown flag", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .flags = 1U << 10 }, EINVAL },
+		{ "buddy with slot_size", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .slot_size = 64 }, EINVAL },
+		{ "buddy with align", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .align = 64 }, EINVAL },
+		{ "fixed with size", { .mode = ARENA_MODE_FIXED, .slot_size = 4096, .slot_count = 4, .size = 4 * MiB }, EINVAL },
+		{ "fixed with nearest", { .mode = ARENA_MODE_FIXED, .slot_size = 4096, .slot_count = 4,
+					 .flags = ARENA_CREATE_NEAREST }, EINVAL },
+		{ "buddy size 0", { .mode = ARENA_MODE_BUDDY }, EINVAL },
+		{ "buddy size not a chunk multiple", { .mode = ARENA_MODE_BUDDY, .size = 3 * MiB }, EINVAL },
+		{ "buddy min_block not a power of two", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB,
+							  .min_block = 3000 }, EINVAL },
+		{ "buddy smaller than a page", { .mode = ARENA_MODE_BUDDY, .size = 1024, .min_block = 512 }, EINVAL },
+		{ "buddy min_block above a chunk", { .mode = ARENA_MODE_BUDDY, .size = 8 * MiB,
+						     .min_block = 4 * MiB }, EINVAL },
+		{ "buddy too large to index", { .mode = ARENA_MODE_BUDDY, .size = 1ULL << 60 }, EOVERFLOW },
+		{ "fixed slot_size 0", { .mode = ARENA_MODE_FIXED, .slot_count = 4 }, EINVAL },
+		{ "fixed slot_count 0", { .mode = ARENA_MODE_FIXED, .slot_size = 4096 }, EINVAL },
+		{ "fixed align not a power of two", { .mode = ARENA_MODE_FIXED, .slot_size = 4096,
+						      .slot_count = 4, .align = 3000 }, EINVAL },
+		{ "fixed slot above a chunk", { .mode = ARENA_MODE_FIXED, .slot_size = 4 * MiB,
+						.slot_count = 1 }, EINVAL },
+		{ "fixed total overflows", { .mode = ARENA_MODE_FIXED, .slot_size = 2 * MiB,
+					     .slot_count = 1ULL << 62 }, EOVERFLOW },
+		{ "fixed slot_size rounding overflows", { .mode = ARENA_MODE_FIXED, .slot_size = ~0ULL - 5,
+							  .slot_count = 1 }, EOVERFLOW },
+		{ "node out of range", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .node = 4096 }, EINVAL },
+		{ "negative node", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .node = -2 }, EINVAL },
+		{ "chunk order too large", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .chunk_order = 30 }, EINVAL },
+		{ "above the memory cap", { .mode = ARENA_MODE_BUDDY, .size = 1ULL << 40 }, EDQUOT },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = arena_open_create(&cases[i].c);
+
+		EXPECT_EQ(-cases[i].err, fd) TH_LOG("%s: got %s", cases[i].what,
+						    fd < 0 ? strerror(-fd) : "success");
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+TEST(create_struct_sizes)
+{
+	struct {
+		struct arena_create c;
+		uint64_t extra;
+	} big = { { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB }, 0 };
+	int fd = arena_open();
+
+	ASSERT_LE(0, fd);
+	big.extra = 1;	/* a field this module does not know, set */
+	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_CREATE, sizeof(big)), &big));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_CREATE, 8), &big));
+	EXPECT_EQ(EINVAL, errno);
+	big.extra = 0;	/* the same field left zero: fine */
+	EXPECT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_CREATE, sizeof(big)), &big));
+	EXPECT_EQ(4 * MiB, arena_info(fd).size);
+	close(fd);
+}
+
+TEST(create_binds_once)
+{
+	struct arena_create c = { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB };
+	struct arena_alloc a;
+	int fd = arena_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, ARENA_IOC_CREATE, &c));
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_CREATE, &c));
+	EXPECT_EQ(EBUSY, errno);
+	close(fd);
+
+	/* Allocating binds a fresh file to the default arena. */
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &a));
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_CREATE, &c));
+	EXPECT_EQ(EBUSY, errno);
+	close(fd);
+}
+
+TEST(create_geometries)
+{
+	struct arena_info info;
+	int fd;
+
+	fd = arena_open_buddy(3 * MiB, 3000, ARENA_CREATE_NEAREST);
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(4 * MiB, info.size);
+	EXPECT_EQ(4096, info.min_block);
+	EXPECT_EQ(ARENA_CREATE_NEAREST, info.flags);
+	close(fd);
+
+	/* Smaller than a chunk: one chunk of just that size. */
+	fd = arena_open_buddy(256 * KiB, 0, 0);
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(256 * KiB, info.size);
+	EXPECT_EQ(6, info.chunk_order);
+	EXPECT_EQ(256 * KiB, info.max_block);
+	close(fd);
+
+	fd = arena_open_fixed(3000, 1000, 0, 0);
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(ARENA_MODE_FIXED, info.mode);
+	EXPECT_EQ(4096, info.slot_size);	/* rounded up to the default align */
+	EXPECT_EQ(1000, info.slot_count);
+	EXPECT_EQ(4096, info.align);
+	EXPECT_EQ(2, info.nr_chunks);
+	close(fd);
+
+	fd = arena_open_fixed(256, 16, 64, 0);	/* 4 KiB of slots: one page */
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(256, info.slot_size);
+	EXPECT_EQ(0, info.chunk_order);
+	EXPECT_EQ(4096, info.size);
+	close(fd);
+
+	/* A larger chunk order, if the page allocator has one to spare. */
+	{
+		struct arena_create c = { .mode = ARENA_MODE_BUDDY, .size = 8 * MiB,
+					  .chunk_order = 10, .node = ARENA_NODE_LOCAL };
+
+		fd = arena_open_create(&c);
+		ASSERT_LE(0, fd) TH_LOG("order-10 chunks: %s", strerror(-fd));
+		info = arena_info(fd);
+		EXPECT_EQ(4 * MiB, info.chunk_size);
+		EXPECT_EQ(4 * MiB, info.max_block);
+		close(fd);
+	}
+}
+
+TEST(alloc_rejects_bad_input)
+{
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	a = (struct arena_alloc){ .size = 4096, .flags = 1U << 5 };
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a = (struct arena_alloc){ .size = 4096, .pad = 1 };
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a = (struct arena_alloc){ .size = 4096, .timeout_ns = 1000 };	/* timeout without WAIT */
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC, &a));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, arena_alloc(fd, 0, &a));
+	EXPECT_EQ(0, arena_info(fd).allocations_ok);
+	close(fd);
+}
+
+TEST(oversized_full_and_bad_geometry_are_distinct)
+{
+	struct arena_alloc a, b;
+	int fd = arena_open_buddy(2 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EFBIG, arena_alloc(fd, 2 * MiB + 1, &a));
+	/* Oversized fails at once even when asked to wait. */
+	a = (struct arena_alloc){ .size = 4 * MiB, .flags = ARENA_ALLOC_WAIT };
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC, &a));
+	EXPECT_EQ(EFBIG, errno);
+	ASSERT_EQ(0, arena_alloc(fd, 2 * MiB, &a));
+	EXPECT_EQ(-ENOSPC, arena_alloc(fd, 4096, &b));
+	EXPECT_EQ(1, arena_info(fd).allocations_failed);
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	close(fd);
+}
+
+TEST(alloc_reports_grant_and_counts)
+{
+	struct arena_alloc a, b;
+	struct arena_info info;
+	int fd = arena_open_buddy(4 * MiB, 4096, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 10000, &a));
+	EXPECT_EQ(16384, a.granted);
+	EXPECT_NE(0, a.handle);
+	EXPECT_EQ(0, a.arena_offset % 16384);
+	ASSERT_EQ(0, arena_alloc(fd, 100, &b));
+	EXPECT_EQ(4096, b.granted);
+	EXPECT_NE(a.handle, b.handle);
+	EXPECT_NE(a.offset, b.offset);
+	info = arena_info(fd);
+	EXPECT_EQ(2, info.allocations_ok);
+	EXPECT_EQ(10100, info.bytes_live);
+	EXPECT_EQ(20480, info.bytes_reserved);
+	EXPECT_EQ(2, info.live_grants);
+	EXPECT_LT(0, info.splits);
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	EXPECT_EQ(0, arena_free(fd, b.handle));
+	info = arena_info(fd);
+	EXPECT_EQ(2, info.frees);
+	EXPECT_EQ(0, info.bytes_live);
+	EXPECT_EQ(0, info.live_grants);
+	EXPECT_EQ(info.splits, info.coalesces);
+	EXPECT_EQ(HPAGE, info.largest_free_block);
+	close(fd);
+}
+
+TEST(alloc_struct_sizes)
+{
+	struct {
+		struct arena_alloc a;
+		uint64_t extra[2];
+	} big = { { .size = 4096 }, { 0, 0 } };
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	big.extra[1] = 0xffff;
+	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_ALLOC, sizeof(big)), &big));
+	EXPECT_EQ(E2BIG, errno);
+	big.extra[1] = 0;
+	ASSERT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_ALLOC, sizeof(big)), &big));
+	EXPECT_EQ(4096, big.a.granted);
+	EXPECT_EQ(0, big.extra[0]);	/* zero-filled beyond our struct */
+	EXPECT_EQ(0, arena_free(fd, big.a.handle));
+	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_ALLOC, 8), &big));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(free_rejects_bad_input)
+{
+	struct arena_free f;
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &a));
+	EXPECT_EQ(-ENOENT, arena_free(fd, 0));
+	EXPECT_EQ(-ENOENT, arena_free(fd, 1));
+	EXPECT_EQ(-ENOENT, arena_free(fd, a.handle + 1000));
+	EXPECT_EQ(-ENOENT, arena_free(fd, ~0ULL));
+	f = (struct arena_free){ .handle = a.handle, .flags = 1 };
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE, &f));
+	EXPECT_EQ(EINVAL, errno);
+	f = (struct arena_free){ .handle = a.handle, .pad = 1 };
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE, &f));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, arena_info(fd).live_grants);
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	EXPECT_EQ(-ENOENT, arena_free(fd, a.handle));	/* twice */
+	close(fd);
+}
+
+TEST(handles_belong_to_their_file)
+{
+	struct arena_alloc a;
+	int fd = arena_open(), other = arena_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &a));
+	EXPECT_EQ(-ENOENT, arena_free(other, a.handle));
+	EXPECT_EQ(MAP_FAILED, arena_map(other, a.offset, 4096));
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	close(fd);
+	close(other);
+}
+
+TEST(batch_alloc_and_free)
+{
+	struct arena_grant_desc g[8];
+	struct arena_alloc_batch ab = { .size = 4096, .grants = (uintptr_t)g, .count = 8 };
+	uint64_t handles[8];
+	struct arena_free_batch fb = { .handles = (uintptr_t)handles, .count = 8 };
+	int fd = arena_open_fixed(4096, 5, 0, 0), i;
+
+	ASSERT_LE(0, fd);
+	/* Partial: five slots for eight asked. */
+	ASSERT_EQ(0, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	ASSERT_EQ(5, ab.done);
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(4096, g[i].granted);
+		handles[i] = g[i].handle;
+	}
+	EXPECT_EQ(5, arena_info(fd).live_grants);
+	ab.done = 99;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(ENOSPC, errno);
+
+	/* Free stops at the first unknown handle and says how far it got. */
+	handles[5] = 12345;
+	handles[6] = handles[0];
+	fb.count = 7;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE_BATCH, &fb));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(5, fb.done);
+	EXPECT_EQ(0, arena_info(fd).live_grants);
+	close(fd);
+}
+
+TEST(batch_rejects_bad_input)
+{
+	struct arena_grant_desc g[2];
+	struct arena_alloc_batch ab = { .size = 4096, .grants = (uintptr_t)g };
+	uint64_t h = 2;
+	struct arena_free_batch fb = { .handles = (uintptr_t)&h };
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	ab.count = 0;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(EINVAL, errno);
+	ab.count = ARENA_BATCH_MAX + 1;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(EINVAL, errno);
+	ab.count = 2;
+	ab.flags = 1;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(EINVAL, errno);
+	ab.flags = 0;
+	ab.pad = 1;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(EINVAL, errno);
+	ab.pad = 0;
+	ab.size = 4 * MiB;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(EFBIG, errno);
+
+	/* An unwritable array: nothing granted, nothing leaked. */
+	ab.size = 4096;
+	ab.grants = 8;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, arena_info(fd).live_grants);
+	EXPECT_EQ(0, arena_info(fd).bytes_reserved);
+
+	fb.count = 0;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE_BATCH, &fb));
+	EXPECT_EQ(EINVAL, errno);
+	fb.count = 1;
+	fb.flags = 2;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE_BATCH, &fb));
+	EXPECT_EQ(EINVAL, errno);
+	fb.flags = 0;
+	fb.handles = 8;
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE_BATCH, &fb));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+}
+
+TEST(closing_releases_handles)
+{
+	struct arena_alloc a;
+	int fd = arena_open(), i;
+	uint64_t before;
+
+	ASSERT_LE(0, fd);
+	before = arena_info(fd).live_grants;
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	EXPECT_EQ(before + 10, arena_info(fd).live_grants);
+	close(fd);
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(wait_live(fd, before));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

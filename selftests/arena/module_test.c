@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading arena.ko: the device node comes and goes, unload is
+ * refused while anything holds the module (an open file, a mapping), every
+ * page comes back after unload, and the module parameters (memory cap,
+ * default arena, device mode) take effect and are validated.
+ *
+ * Needs root and ARENA_KO, the path of arena.ko; each test leaves the module
+ * loaded with its default parameters.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "arena_util.h"
+
+#include "../kselftest_harness.h"
+
+static int load(const char *params)
+{
+	const char *ko = getenv("ARENA_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(__NR_delete_module, "arena", O_NONBLOCK) ? -errno : 0;
+}
+
+FIXTURE(module) {
+	int unused;
+};
+
+FIXTURE_SETUP(module)
+{
+	if (getuid())
+		SKIP(return, "needs root to load and unload modules");
+	if (!getenv("ARENA_KO"))
+		SKIP(return, "set ARENA_KO to the path of arena.ko");
+	if (access(ARENA_DEV, F_OK))
+		ASSERT_EQ(0, load(""));
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	int fd = arena_open();
+
+	/* Leave the module loaded with its defaults, whatever happened. */
+	if (fd >= 0) {
+		if (arena_info(fd).size != 64 * MiB) {
+			close(fd);
+			unload();
+		} else {
+			close(fd);
+		}
+	}
+	if (access(ARENA_DEV, F_OK))
+		load("");
+}
+
+TEST_F(module, unload_removes_the_node_and_load_restores_it)
+{
+	ASSERT_EQ(0, unload());
+	EXPECT_NE(0, access(ARENA_DEV, F_OK));
+	ASSERT_EQ(0, load(""));
+	EXPECT_EQ(0, access(ARENA_DEV, F_OK));
+}
+
+TEST_F(module, unload_is_refused_while_in_use)
+{
+	int fd = arena_open();
+	char *p;
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, unload());	/* an open file */
+	p = arena_map(fd, 0, HPAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	p[0] = 1;
+	EXPECT_EQ(-EWOULDBLOCK, unload());	/* a mapping of a closed file */
+	munmap(p, HPAGE);
+	EXPECT_EQ(0, unload());
+	ASSERT_EQ(0, load(""));
+}
+
+TEST_F(module, every_page_comes_back_after_unload)
+{
+	long before, unloaded, loaded;
+
+	before = free_kb();
+	ASSERT_EQ(0, unload());
+	unloaded = free_kb();
+	/* The default arena's 64 MiB are free again ... */
+	EXPECT_LE(60 * 1024, unloaded - before) TH_LOG("free %ld -> %ld kB", before, unloaded);
+	ASSERT_EQ(0, load(""));
+	loaded = free_kb();
+	/* ... and taken again by the next load. */
+	EXPECT_LE(60 * 1024, unloaded - loaded) TH_LOG("free %ld -> %ld kB", unloaded, loaded);
+}
+
+TEST_F(module, memory_cap_limits_creation)
+{
+	int a, b, c;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("max_memory=41943040 default_size=16777216"));	/* 40 MiB, 16 MiB */
+	a = arena_open_buddy(16 * MiB, 0, 0);
+	ASSERT_LE(0, a);
+	b = arena_open_buddy(16 * MiB, 0, 0);	/* 48 MiB in all: over */
+	EXPECT_EQ(-EDQUOT, b);
+	b = arena_open_buddy(8 * MiB, 0, 0);	/* 40 MiB: just fits */
+	ASSERT_LE(0, b) TH_LOG("%s", strerror(-b));
+	close(a);
+	c = arena_open_buddy(16 * MiB, 0, 0);	/* room again once a is gone */
+	ASSERT_LE(0, c);
+	close(b);
+	close(c);
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load(""));
+}
+
+TEST_F(module, default_arena_parameters)
+{
+	struct arena_info info;
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load("default_mode=fixed default_slot_size=65536 default_size=8388608 dev_mode=0666"));
+	ASSERT_EQ(0, stat(ARENA_DEV, &st));
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(ARENA_MODE_FIXED, info.mode);
+	EXPECT_EQ(64 * KiB, info.slot_size);
+	EXPECT_EQ(128, info.slot_count);
+	close(fd);
+	ASSERT_EQ(0, unload());
+
+	ASSERT_EQ(0, load("default_size=0"));	/* no default arena */
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_INFO, &info));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(MAP_FAILED, arena_map(fd, 0, 4096));
+	EXPECT_EQ(ENODEV, errno);
+	close(fd);
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, load(""));
+}
+
+TEST_F(module, bad_parameters_refuse_to_load)
+{
+	ASSERT_EQ(0, unload());
+	EXPECT_EQ(-EINVAL, load("default_mode=bogus"));
+	EXPECT_EQ(-EINVAL, load("dev_mode=01000"));
+	EXPECT_EQ(-EINVAL, load("chunk_order=30"));
+	EXPECT_EQ(-EINVAL, load("default_size=3145728"));	/* not a chunk multiple */
+	EXPECT_EQ(-EDQUOT, load("max_memory=1048576"));	/* the default arena exceeds it */
+	ASSERT_EQ(0, load(""));
+}
+
+TEST_HARNESS_MAIN
