@@ -31,9 +31,13 @@ HOST_TESTS	:= $(patsubst kmod/host/%.c,$(HOST_DIR)/%,$(wildcard kmod/host/*_test
 SANITIZE	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 CLANG		?= clang
 
-.PHONY: all module selftests host check demo bench clean FORCE
+# Benchmarks that run inside the VM against the module.
+BENCH_DIR	:= $(BUILD)/bench
+BENCH_PROGS	:= $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*.c))
 
-all: module host selftests
+.PHONY: all module selftests host benches check demo bench clean FORCE
+
+all: module host selftests benches
 
 # Kbuild of 6.1 writes objects next to the sources, so every kernel gets its
 # own copy of the tree; cp -p keeps mtimes so that rebuilds stay incremental.
@@ -76,6 +80,12 @@ $(HOST_DIR)/core_fuzz: kmod/host/core_fuzz.c $(CORE_SRCS) $(CORE_HDRS)
 		-fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
 
 host: $(HOST_TESTS) $(HOST_DIR)/core_bench $(HOST_DIR)/core_fuzz
+
+$(BENCH_DIR)/%: bench/%.c selftests/arena/arena_util.h uapi/linux/arena.h
+	@mkdir -p $(BENCH_DIR)
+	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $<
+
+benches: $(BENCH_PROGS)
 
 selftests: $(SELFTEST_PROGS)
 	@mkdir -p $(SELFTEST_DIR)

@@ -43,9 +43,6 @@
 #define ARENA_FIRST_HANDLE	2
 #define ARENA_MAX_HANDLE	INT_MAX
 
-/* Grants up to this size are zeroed by the releaser, larger in a worker. */
-#define ARENA_ZERO_INLINE_MAX	(256 * 1024)
-
 struct arena {
 	struct kref ref;
 	u32 mode;			/* ARENA_MODE_* */
@@ -117,6 +114,7 @@ struct arena_vma {
 /* Module state used across files. */
 extern unsigned int arena_default_chunk_order;
 extern u64 arena_max_memory;
+extern ulong arena_zero_inline_max;	/* zeroed by the releaser up to this */
 extern struct workqueue_struct *arena_wq;
 extern const struct file_operations arena_fops;
 

@@ -10,8 +10,8 @@
  * an arena are one trust domain.
  *
  * Zeroing on release keeps allocation fast whatever the size: up to
- * ARENA_ZERO_INLINE_MAX the releaser zeroes at once; larger grants go to a
- * worker so that munmap() or close() does not stall on them.  An
+ * zero_inline_max (a module parameter) the releaser zeroes at once; larger
+ * grants go to a worker so that munmap() or close() does not stall on them.  An
  * allocation that finds no space waits for pending zeroing before it
  * reports ENOSPC, so deferring never makes a request fail.
  */
@@ -86,7 +86,7 @@ static void arena_grant_release(struct kref *ref)
 
 	if (arena->flags & ARENA_CREATE_SKIP_ZEROING) {
 		arena_grant_return(grant);
-	} else if (grant->size <= ARENA_ZERO_INLINE_MAX) {
+	} else if (grant->size <= READ_ONCE(arena_zero_inline_max)) {
 		arena_zero(arena, grant->offset, grant->size, false);
 		arena_grant_return(grant);
 	} else {

@@ -51,6 +51,11 @@ module_param(max_memory, ulong, 0444);
 MODULE_PARM_DESC(max_memory,
 		 "Bytes all arenas together may hold (0: half of RAM, the default)");
 
+ulong arena_zero_inline_max = 256 * 1024;
+module_param_named(zero_inline_max, arena_zero_inline_max, ulong, 0644);
+MODULE_PARM_DESC(zero_inline_max,
+		 "Released grants up to this many bytes are zeroed at once, larger ones by a worker (default 256 KiB)");
+
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Mode of /dev/arena (default 0600)");

@@ -310,6 +310,31 @@ TEST(alloc_struct_sizes)
 	close(fd);
 }
 
+/* Every input struct: a newer size with unknown bytes set is E2BIG, shorter is EINVAL. */
+TEST(input_struct_sizes_of_every_ioctl)
+{
+	static const unsigned long cmds[] = {
+		ARENA_IOC_CREATE, ARENA_IOC_ALLOC, ARENA_IOC_FREE,
+		ARENA_IOC_ALLOC_BATCH, ARENA_IOC_FREE_BATCH,
+	};
+	unsigned char buf[512];
+	unsigned int i;
+	int fd = arena_open();
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		size_t size = _IOC_SIZE(cmds[i]);
+
+		memset(buf, 0, sizeof(buf));
+		buf[size + 7] = 1;
+		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i], size + 8), buf));
+		EXPECT_EQ(E2BIG, errno) TH_LOG("ioctl nr %u", _IOC_NR(cmds[i]));
+		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i], size - 8), buf));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("ioctl nr %u", _IOC_NR(cmds[i]));
+	}
+	close(fd);
+}
+
 TEST(free_rejects_bad_input)
 {
 	struct arena_free f;

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Backing memory: chunks come from the page allocator charged to the
+ * creator's memory cgroup, and ARENA_CREATE_SMALLER_CHUNKS falls back to
+ * smaller chunks when no huge ones are left.
+ *
+ * Needs root: it mounts cgroup2 if needed, and takes every free huge page
+ * into the hugetlb pool for a while (then gives them back).  Meant for a
+ * test VM.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "arena_util.h"
+
+#include "../kselftest_harness.h"
+
+#define CGROOT	"/sys/fs/cgroup"
+#define CG	CGROOT "/arena-selftest"
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+static long long read_ll(const char *path)
+{
+	char buf[64] = "";
+	long long v = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0)
+		sscanf(buf, "%lld", &v);
+	if (fd >= 0)
+		close(fd);
+	return v;
+}
+
+/* In a child placed in a fresh memory cgroup limited to @max bytes. */
+static int in_cgroup(struct __test_metadata *_metadata, const char *max,
+		     int (*fn)(void))
+{
+	char pid[32];
+	int status;
+	pid_t child;
+
+	if (access(CGROOT "/cgroup.controllers", F_OK)) {
+		mkdir(CGROOT, 0755);
+		if (mount("none", CGROOT, "cgroup2", 0, NULL))
+			return -errno;
+	}
+	write_file(CGROOT "/cgroup.subtree_control", "+memory");
+	rmdir(CG);
+	if (mkdir(CG, 0755) || write_file(CG "/memory.max", max))
+		return -errno;
+	child = fork();
+	if (!child) {
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		if (write_file(CG "/cgroup.procs", pid))
+			_exit(100);
+		_exit(fn());
+	}
+	EXPECT_EQ(child, waitpid(child, &status, 0));
+	rmdir(CG);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200;
+}
+
+/* 32 MiB arena in the child: memory.current must show it. */
+static int make_32mib_arena(void)
+{
+	long long before = read_ll(CG "/memory.current"), after;
+	int fd = arena_open_buddy(32 * MiB, 0, 0);
+
+	if (fd < 0)
+		return fd == -ENOMEM ? 10 : 11;
+	after = read_ll(CG "/memory.current");
+	close(fd);
+	if (after - before < (long long)(32 * MiB))
+		return 12;
+	/* Given back: the charge goes too. */
+	if (read_ll(CG "/memory.current") - before > (long long)(4 * MiB))
+		return 13;
+	return 0;
+}
+
+TEST(arena_memory_is_charged_to_the_creators_cgroup)
+{
+	if (getuid())
+		SKIP(return, "needs root for cgroups");
+	EXPECT_EQ(0, in_cgroup(_metadata, "max", make_32mib_arena));
+	/* Over the cgroup's limit: creation fails cleanly with ENOMEM. */
+	EXPECT_EQ(10, in_cgroup(_metadata, "16777216", make_32mib_arena));
+}
+
+/*
+ * No free 2 MiB block, 64 MiB free in 4 KiB fragments: 128 MiB of 4 KiB
+ * anonymous pages first, then the hugetlb pool takes every huge page the
+ * allocator can still make (compacting as it goes), then every other
+ * anonymous page is dropped and the rest locked where they are, with
+ * compaction of locked pages and proactive compaction off so that nothing
+ * merges the holes again.  A huge page the pool missed (one on a per-CPU
+ * list, say) is taken by a one-chunk arena until none is left, so the
+ * state is checked, not assumed.
+ */
+#define MAX_STRAYS	256
+
+FIXTURE(no_huge_pages) {
+	char *region;
+	size_t len;
+	long proactiveness;
+	int strays[MAX_STRAYS];	/* 2 MiB arenas holding blocks the pool missed */
+	int nr_strays;
+};
+
+FIXTURE_SETUP(no_huge_pages)
+{
+	long pool;
+	size_t off;
+
+	self->region = MAP_FAILED;
+	self->nr_strays = 0;
+	self->len = 128 * MiB;
+	self->proactiveness = read_ll("/proc/sys/vm/compaction_proactiveness");
+	if (getuid())
+		SKIP(return, "needs root to size the hugetlb pool");
+	if (access("/proc/sys/vm/nr_hugepages", W_OK))
+		SKIP(return, "no hugetlb pool to take huge pages with");
+	ASSERT_EQ(0, write_file("/proc/sys/vm/compact_unevictable_allowed", "0"));
+	if (self->proactiveness >= 0)
+		write_file("/proc/sys/vm/compaction_proactiveness", "0");
+
+	self->region = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->region);
+	ASSERT_EQ(0, madvise(self->region, self->len, MADV_NOHUGEPAGE));
+	memset(self->region, 1, self->len);
+
+	write_file("/proc/sys/vm/nr_hugepages", "1000000");
+	pool = read_ll("/proc/sys/vm/nr_hugepages");
+	ASSERT_LT(0, pool);
+
+	for (off = 0; off < self->len; off += 8192)
+		ASSERT_EQ(0, madvise(self->region + off, 4096, MADV_DONTNEED));
+	ASSERT_EQ(0, mlock2(self->region, self->len, MLOCK_ONFAULT));
+	/* The holes lift free memory over the watermark: take what that frees. */
+	for (self->nr_strays = 0; self->nr_strays < MAX_STRAYS; self->nr_strays++) {
+		int fd = arena_open_buddy(HPAGE, 0, 0);
+
+		if (fd < 0) {
+			ASSERT_EQ(-ENOMEM, fd);
+			break;
+		}
+		self->strays[self->nr_strays] = fd;
+	}
+	ASSERT_GT(MAX_STRAYS, self->nr_strays);
+	TH_LOG("the hugetlb pool took %ld huge pages, %d more were left", pool, self->nr_strays);
+}
+
+FIXTURE_TEARDOWN(no_huge_pages)
+{
+	char val[32];
+	int i;
+
+	for (i = 0; i < self->nr_strays; i++)
+		close(self->strays[i]);
+	if (self->region != MAP_FAILED)
+		munmap(self->region, self->len);
+	write_file("/proc/sys/vm/nr_hugepages", "0");
+	write_file("/proc/sys/vm/compact_unevictable_allowed", "1");
+	if (self->proactiveness >= 0) {
+		snprintf(val, sizeof(val), "%ld", self->proactiveness);
+		write_file("/proc/sys/vm/compaction_proactiveness", val);
+	}
+}
+
+TEST_F(no_huge_pages, smaller_chunks_when_huge_pages_run_out)
+{
+	struct arena_create c = { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB,
+				  .min_block = 4096, .node = ARENA_NODE_LOCAL };
+	struct arena_info info;
+	struct arena_alloc a;
+	char *p;
+	int fd;
+
+	fd = arena_open_create(&c);	/* 2 MiB chunks only: none left */
+	EXPECT_EQ(-ENOMEM, fd);
+	if (fd >= 0)
+		close(fd);
+
+	c.flags = ARENA_CREATE_SMALLER_CHUNKS;
+	fd = arena_open_create(&c);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	info = arena_info(fd);
+	TH_LOG("fell back to order-%u chunks", info.chunk_order);
+	EXPECT_GT(9, info.chunk_order);
+	EXPECT_EQ(4 * MiB, info.size);
+	EXPECT_EQ(info.chunk_size, info.max_block);
+	/* It works as any arena, up to its smaller chunk size. */
+	EXPECT_EQ(-EFBIG, arena_alloc(fd, info.chunk_size + 1, &a));
+	ASSERT_EQ(0, arena_alloc(fd, info.chunk_size, &a));
+	p = arena_map(fd, a.offset, info.chunk_size);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(all_zero(p, info.chunk_size));
+	stamp(p, info.chunk_size, 3);
+	EXPECT_TRUE(stamp_ok(p, info.chunk_size, 3));
+	munmap(p, info.chunk_size);
+	close(fd);
+}
+
+TEST(explicit_node_and_larger_chunks)
+{
+	struct arena_create c = { .mode = ARENA_MODE_BUDDY, .size = 8 * MiB,
+				  .node = 0, .chunk_order = 10 };
+	struct arena_info info;
+	struct arena_alloc a;
+	char *p;
+	int fd = arena_open_create(&c);
+
+	ASSERT_LE(0, fd);
+	info = arena_info(fd);
+	EXPECT_EQ(0, info.node);
+	EXPECT_EQ(10, info.chunk_order);
+	ASSERT_EQ(0, arena_alloc(fd, 4 * MiB, &a));	/* one 4 MiB grant: two PMDs */
+	p = arena_map(fd, a.offset, 4 * MiB);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, 4 * MiB);
+	EXPECT_EQ(2, arena_info(fd).pmd_faults);
+	munmap(p, 4 * MiB);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
