@@ -93,6 +93,7 @@ struct arena_file {
 	struct mutex lock;		/* protects arena (binding) */
 	struct arena *arena;		/* NULL until first used */
 	struct xarray handles;		/* handle -> struct arena_grant */
+	u32 next_handle;		/* handles cycle, so stale cookies rarely alias */
 	/*
 	 * The file's f_mapping, set at open and never changed (mmap_region()
 	 * brackets ->mmap with mapping_{,un}map_writable(f_mapping)).  Its

@@ -34,6 +34,7 @@ static int arena_open(struct inode *inode, struct file *file)
 	}
 	mutex_init(&af->lock);
 	xa_init_flags(&af->handles, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	af->next_handle = ARENA_FIRST_HANDLE;
 	file->f_mapping = af->inode->i_mapping;
 	file->private_data = af;
 	return 0;

@@ -70,9 +70,10 @@ static int arena_add_handle(struct file *file, struct arena_grant *grant, u32 *h
 	struct arena_file *af = file->private_data;
 	int ret;
 
-	ret = xa_alloc(&af->handles, handle, grant,
-		       XA_LIMIT(ARENA_FIRST_HANDLE, ARENA_MAX_HANDLE), GFP_KERNEL_ACCOUNT);
-	if (ret)
+	ret = xa_alloc_cyclic(&af->handles, handle, grant,
+			      XA_LIMIT(ARENA_FIRST_HANDLE, ARENA_MAX_HANDLE),
+			      &af->next_handle, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
 		return ret == -EBUSY ? -ENOSPC : ret;
 	grant->cookie = (u64)*handle << ARENA_COOKIE_SHIFT;
 	return 0;

@@ -83,7 +83,7 @@ u64 arena_bytes_mapped(struct arena *arena)
 static void arena_vm_open(struct vm_area_struct *vma)
 {
 	struct arena_vma *old = vma->vm_private_data;
-	struct arena_vma *av = kmalloc(sizeof(*av), GFP_KERNEL | __GFP_NOFAIL);
+	struct arena_vma *av = kmalloc(sizeof(*av), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
 	*av = (struct arena_vma){ .vma = vma, .arena = old->arena, .grant = old->grant };
 	if (av->grant)

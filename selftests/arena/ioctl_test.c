@@ -359,6 +359,20 @@ TEST(free_rejects_bad_input)
 	close(fd);
 }
 
+TEST(handles_are_not_reused_at_once)
+{
+	struct arena_alloc a, b;
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &a));
+	ASSERT_EQ(0, arena_free(fd, a.handle));
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &b));
+	EXPECT_NE(a.handle, b.handle);	/* a stale cookie does not map b */
+	EXPECT_EQ(MAP_FAILED, arena_map(fd, a.offset, 4096));
+	close(fd);
+}
+
 TEST(handles_belong_to_their_file)
 {
 	struct arena_alloc a;
