@@ -35,7 +35,7 @@ CLANG		?= clang
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_PROGS	:= $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*.c))
 
-.PHONY: all module selftests host benches check demo bench clean FORCE
+.PHONY: all module importer selftests host benches check demo bench clean FORCE
 
 all: module host selftests benches
 
@@ -47,6 +47,15 @@ module:
 	@cp -pR Kbuild kmod uapi $(MOD_DIR)/
 	$(MAKE) -C $(KDIR) M=$(abspath $(MOD_DIR)) KCFLAGS=-Werror modules
 	@cp $(MOD_DIR)/kmod/arena.ko $(BUILD)/arena-$(KVER).ko
+
+# The selftests' dma-buf importer, a test-only module, for the same KVER.
+IMPORTER_DIR	:= $(BUILD)/importer-$(KVER)
+
+importer:
+	@mkdir -p $(IMPORTER_DIR)
+	@cp -p selftests/arena/importer/* $(IMPORTER_DIR)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(IMPORTER_DIR)) KCFLAGS=-Werror modules
+	@cp $(IMPORTER_DIR)/arena_importer.ko $(BUILD)/arena_importer-$(KVER).ko
 
 # The kselftest harness comes from the kernel source, unpacked in the cache.
 # Tests include "../kselftest_harness.h" as they do inside a kernel tree; it
@@ -60,7 +69,10 @@ $(KSFT_DIR)/kselftest_harness.h:
 $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h uapi/linux/arena.h \
 		   $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
-	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -o $@ $< -lpthread
+	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -Iselftests/arena/importer \
+		-o $@ $< -lpthread $(LDLIBS)
+
+$(SELFTEST_DIR)/io_test: LDLIBS += -luring
 
 # Unit and model tests run under ASan and UBSan; the stress test and the
 # benchmark run optimised and uninstrumented.

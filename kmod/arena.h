@@ -9,10 +9,14 @@
  *   struct arena_vma (one per VMA) ----------> grant (grant mapping)
  *                                         or --> arena (whole-arena mapping)
  *
+ *   struct arena_dmabuf (an export) ------> grant
+ *
  * A grant's memory goes back to the allocator, zeroed, only when its last
- * reference drops; the arena's chunks go back to the page allocator only
- * when the arena's last reference drops.  VMAs also hold their struct file
- * (so the module cannot be unloaded under them).
+ * reference drops and no get_user_pages() reference (O_DIRECT in flight, an
+ * io_uring registration) holds its chunk; the arena's chunks go back to the
+ * page allocator only when the arena's last reference drops.  VMAs hold
+ * their struct file, and grants waiting for pins hold the module, so the
+ * module cannot be unloaded under either.
  */
 #ifndef ARENA_H
 #define ARENA_H
@@ -68,6 +72,10 @@ struct arena {
 	atomic_t zeroing;		/* grants on dirty or being zeroed */
 	struct work_struct zero_work;
 
+	spinlock_t pinned_lock;		/* protects pinned */
+	struct list_head pinned;	/* released grants whose chunk is pinned */
+	struct delayed_work pin_work;	/* rechecks them */
+
 	spinlock_t vmas_lock;		/* protects vmas */
 	struct list_head vmas;		/* struct arena_vma of live mappings */
 
@@ -85,7 +93,9 @@ struct arena_grant {
 	u64 requested;			/* what the holder asked for */
 	u64 capacity;			/* what the holder may use */
 	u64 cookie;			/* mmap offset of its start */
-	struct list_head dirty_node;	/* on arena->dirty while zeroed */
+	struct list_head node;		/* on arena->dirty or ->pinned once released */
+	struct mutex exports_lock;	/* protects exports */
+	struct list_head exports;	/* struct arena_dmabuf of live exports */
 };
 
 /* What an open /dev/arena file is. */
@@ -104,12 +114,20 @@ struct arena_file {
 	struct inode *inode;
 };
 
-/* One per VMA, so that fork, split and mremap copies are counted apart. */
+/*
+ * One per VMA, so that fork, split and mremap copies are counted apart.  A
+ * VMA maps [start, start + size) of the arena's address space, the first
+ * byte at page offset pgoff.
+ */
 struct arena_vma {
 	struct list_head node;		/* on arena->vmas */
 	struct vm_area_struct *vma;
 	struct arena *arena;		/* counted for whole-arena mappings */
 	struct arena_grant *grant;	/* counted; NULL: whole arena */
+	struct file *file;		/* counted when the VMA has no vm_file */
+	u64 start;
+	u64 size;
+	pgoff_t pgoff;
 };
 
 /* Module state used across files. */
@@ -138,6 +156,12 @@ int arena_grant_alloc_wait(struct arena *arena, u64 size, bool wait,
 void arena_grant_get(struct arena_grant *grant);
 void arena_grant_put(struct arena_grant *grant);
 void arena_zero_work(struct work_struct *work);
+void arena_pin_work(struct work_struct *work);
+struct arena_grant *arena_file_grant(struct file *file, u64 handle);
+
+/* dmabuf.c */
+int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
+int arena_sync_range(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 
 /* file.c */
 int arena_file_bind(struct file *file, struct arena *arena);
@@ -149,6 +173,7 @@ long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* mmap.c */
 int arena_mmap(struct file *file, struct vm_area_struct *vma);
+void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av);
 u64 arena_bytes_mapped(struct arena *arena);
 
 #endif /* ARENA_H */

@@ -237,6 +237,9 @@ struct arena *arena_create(const struct arena_create *c)
 	spin_lock_init(&arena->dirty_lock);
 	INIT_LIST_HEAD(&arena->dirty);
 	INIT_WORK(&arena->zero_work, arena_zero_work);
+	spin_lock_init(&arena->pinned_lock);
+	INIT_LIST_HEAD(&arena->pinned);
+	INIT_DELAYED_WORK(&arena->pin_work, arena_pin_work);
 	spin_lock_init(&arena->vmas_lock);
 	INIT_LIST_HEAD(&arena->vmas);
 
@@ -271,7 +274,8 @@ static void arena_release(struct kref *ref)
 	struct arena *arena = container_of(ref, struct arena, ref);
 
 	/* No grant, mapping or file is left, so no zeroing work either. */
-	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas));
+	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas) ||
+		     !list_empty(&arena->pinned));
 	arena_free_chunks(arena);
 	arena_uncharge(arena->size);
 	arena_destroy_allocator(arena);
@@ -324,7 +328,9 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 		.features = ARENA_FEATURE_FIXED | ARENA_FEATURE_BUDDY |
 			    ARENA_FEATURE_BATCH | ARENA_FEATURE_WAIT |
 			    ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
-			    ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP,
+			    ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
+			    ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC |
+			    ARENA_FEATURE_FILELESS,
 		.mode = arena->mode,
 		.flags = arena->flags,
 		.node = arena->node,

@@ -106,6 +106,22 @@ struct arena *arena_file_arena(struct file *file, bool bind_default)
 	return arena ?: ERR_PTR(-ENODEV);
 }
 
+/* The grant behind @handle of @file, with a reference, or NULL. */
+struct arena_grant *arena_file_grant(struct file *file, u64 handle)
+{
+	struct arena_file *af = file->private_data;
+	struct arena_grant *grant;
+
+	if (handle < ARENA_FIRST_HANDLE || handle > ARENA_MAX_HANDLE)
+		return NULL;
+	xa_lock(&af->handles);
+	grant = xa_load(&af->handles, handle);
+	if (grant)
+		arena_grant_get(grant);
+	xa_unlock(&af->handles);
+	return grant;
+}
+
 /* Writable (EPOLLOUT) while the smallest request could be granted. */
 static __poll_t arena_poll(struct file *file, poll_table *wait)
 {

@@ -9,6 +9,14 @@
  * Arenas made with ARENA_CREATE_SKIP_ZEROING skip this: all holders of such
  * an arena are one trust domain.
  *
+ * A chunk with references from get_user_pages() (O_DIRECT in flight, an
+ * io_uring registration, any other pin) may still be written by a device:
+ * a grant released while its chunk has such references waits on the
+ * arena's pinned list, rechecked every ARENA_PIN_RECHECK, and holds the
+ * module meanwhile.  Pins count on the chunk's compound page, not on one
+ * grant's pages, so a pin on any grant of a chunk holds back the others
+ * released from it; none is reused early.
+ *
  * Zeroing on release keeps allocation fast whatever the size: up to
  * zero_inline_max (a module parameter) the releaser zeroes at once; larger
  * grants go to a worker so that munmap() or close() does not stall on them.  An
@@ -18,10 +26,14 @@
 
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "arena.h"
+#include "kcompat.h"
+
+#define ARENA_PIN_RECHECK	msecs_to_jiffies(20)
 
 static void arena_zero(struct arena *arena, u64 offset, u64 size, bool may_sleep)
 {
@@ -66,9 +78,9 @@ void arena_zero_work(struct work_struct *work)
 	for (;;) {
 		spin_lock(&arena->dirty_lock);
 		grant = list_first_entry_or_null(&arena->dirty, struct arena_grant,
-						 dirty_node);
+						 node);
 		if (grant)
-			list_del(&grant->dirty_node);
+			list_del(&grant->node);
 		spin_unlock(&arena->dirty_lock);
 		if (!grant)
 			break;
@@ -79,9 +91,9 @@ void arena_zero_work(struct work_struct *work)
 	arena_put(arena);	/* the reference taken when queued */
 }
 
-static void arena_grant_release(struct kref *ref)
+/* Zero the grant's memory, now or in the worker, then return it. */
+static void arena_grant_clean(struct arena_grant *grant)
 {
-	struct arena_grant *grant = container_of(ref, struct arena_grant, ref);
 	struct arena *arena = grant->arena;
 
 	if (arena->flags & ARENA_CREATE_SKIP_ZEROING) {
@@ -92,13 +104,74 @@ static void arena_grant_release(struct kref *ref)
 	} else {
 		atomic_inc(&arena->zeroing);
 		spin_lock(&arena->dirty_lock);
-		list_add_tail(&grant->dirty_node, &arena->dirty);
+		list_add_tail(&grant->node, &arena->dirty);
 		spin_unlock(&arena->dirty_lock);
 		/* A queued worker holds the arena; the grant keeps it until then. */
 		arena_get(arena);
 		if (!queue_work(arena_wq, &arena->zero_work))
 			arena_put(arena);
 	}
+}
+
+/*
+ * Whether anyone but the arena holds the grant's chunk: its references
+ * beyond the arena's own and one per PTE mapping (PMD entries take none)
+ * come from get_user_pages().  Transient references only delay a return.
+ */
+static bool arena_grant_pinned(struct arena_grant *grant)
+{
+	struct folio *folio = page_folio(arena_page(grant->arena, grant->offset));
+
+	return folio_ref_count(folio) > 1 + arena_folio_mapcount(folio);
+}
+
+static void arena_pin_recheck(struct arena *arena)
+{
+	/* A queued recheck holds the arena, as the zeroing worker does. */
+	arena_get(arena);
+	if (!queue_delayed_work(arena_wq, &arena->pin_work, ARENA_PIN_RECHECK))
+		arena_put(arena);
+}
+
+void arena_pin_work(struct work_struct *work)
+{
+	struct arena *arena = container_of(to_delayed_work(work), struct arena, pin_work);
+	struct arena_grant *grant, *next;
+	LIST_HEAD(ready);
+	bool more;
+
+	spin_lock(&arena->pinned_lock);
+	list_for_each_entry_safe(grant, next, &arena->pinned, node)
+		if (!arena_grant_pinned(grant))
+			list_move_tail(&grant->node, &ready);
+	more = !list_empty(&arena->pinned);
+	spin_unlock(&arena->pinned_lock);
+
+	list_for_each_entry_safe(grant, next, &ready, node) {
+		list_del(&grant->node);
+		arena_grant_clean(grant);
+		/* Safe here: unloading drains arena_wq, this work included. */
+		module_put(THIS_MODULE);
+	}
+	if (more)
+		arena_pin_recheck(arena);
+	arena_put(arena);	/* the reference taken when queued */
+}
+
+static void arena_grant_release(struct kref *ref)
+{
+	struct arena_grant *grant = container_of(ref, struct arena_grant, ref);
+	struct arena *arena = grant->arena;
+
+	if (!arena_grant_pinned(grant)) {
+		arena_grant_clean(grant);
+		return;
+	}
+	__module_get(THIS_MODULE);
+	spin_lock(&arena->pinned_lock);
+	list_add_tail(&grant->node, &arena->pinned);
+	spin_unlock(&arena->pinned_lock);
+	arena_pin_recheck(arena);
 }
 
 void arena_grant_get(struct arena_grant *grant)
@@ -155,6 +228,8 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		struct arena_grant *grant = grants[made];
 
 		kref_init(&grant->ref);
+		mutex_init(&grant->exports_lock);
+		INIT_LIST_HEAD(&grant->exports);
 		arena_get(arena);
 		grant->arena = arena;
 		grant->offset = blks[made].offset;

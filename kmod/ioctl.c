@@ -22,6 +22,8 @@
 #define ARENA_FREE_SIZE_VER0		sizeof(struct arena_free)
 #define ARENA_ALLOC_BATCH_SIZE_VER0	sizeof(struct arena_alloc_batch)
 #define ARENA_FREE_BATCH_SIZE_VER0	sizeof(struct arena_free_batch)
+#define ARENA_EXPORT_SIZE_VER0		sizeof(struct arena_export)
+#define ARENA_SYNC_SIZE_VER0		sizeof(struct arena_sync)
 
 static int copy_out(void __user *uarg, size_t usize, const void *k, size_t ksize)
 {
@@ -247,6 +249,49 @@ static long arena_ioc_free_batch(struct file *file, void __user *uarg, size_t us
 	return ret;
 }
 
+static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_grant *grant;
+	struct arena_export e;
+	int ret, fd;
+
+	ret = copy_struct_from_user(&e, sizeof(e), uarg, usize);
+	if (ret)
+		return ret;
+	grant = arena_file_grant(file, e.handle);
+	if (!grant)
+		return -ENOENT;
+	fd = arena_export(grant, e.offset, e.length, e.flags);
+	arena_grant_put(grant);
+	if (fd < 0)
+		return fd;
+	e.fd = fd;
+	/*
+	 * The descriptor is installed: if userspace cannot learn it, it stays
+	 * open until exit, as with any fd-returning ioctl that faults here.
+	 */
+	return copy_out(uarg, usize, &e, sizeof(e));
+}
+
+static long arena_ioc_sync(struct file *file, void __user *uarg, size_t usize)
+{
+	struct arena_grant *grant;
+	struct arena_sync sync;
+	int ret;
+
+	ret = copy_struct_from_user(&sync, sizeof(sync), uarg, usize);
+	if (ret)
+		return ret;
+	if (sync.pad)
+		return -EINVAL;
+	grant = arena_file_grant(file, sync.handle);
+	if (!grant)
+		return -ENOENT;
+	ret = arena_sync_range(grant, sync.offset, sync.length, sync.flags);
+	arena_grant_put(grant);
+	return ret;
+}
+
 static const struct {
 	unsigned int dir;
 	size_t min_size;
@@ -261,6 +306,9 @@ static const struct {
 					     arena_ioc_alloc_batch },
 	[_IOC_NR(ARENA_IOC_FREE_BATCH)] = { _IOC_READ | _IOC_WRITE, ARENA_FREE_BATCH_SIZE_VER0,
 					    arena_ioc_free_batch },
+	[_IOC_NR(ARENA_IOC_EXPORT)] = { _IOC_READ | _IOC_WRITE, ARENA_EXPORT_SIZE_VER0,
+					arena_ioc_export },
+	[_IOC_NR(ARENA_IOC_SYNC)] = { _IOC_WRITE, ARENA_SYNC_SIZE_VER0, arena_ioc_sync },
 };
 
 long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

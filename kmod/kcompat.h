@@ -38,6 +38,25 @@ static inline bool arena_fault_is_pmd(unsigned int order)
 #endif
 
 /*
+ * Mappings of a folio.  folio_mapcount() became an inline reading one
+ * counter in 6.11; before, it was an unexported function summing the pages'
+ * counts, which is done here (arena folios have no entire-folio mappings).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+static inline int arena_folio_mapcount(struct folio *folio)
+{
+	long i, n = folio_nr_pages(folio);
+	int count = 0;
+
+	for (i = 0; i < n; i++)
+		count += atomic_read(&folio_page(folio, i)->_mapcount) + 1;
+	return count;
+}
+#else
+#define arena_folio_mapcount(folio)	folio_mapcount(folio)
+#endif
+
+/*
  * The largest order the page allocator serves: MAX_ORDER was exclusive
  * until 6.4, inclusive from 6.4 and renamed MAX_PAGE_ORDER in 6.8.
  */

@@ -22,6 +22,7 @@
 
 #include <linux/mm.h>		/* before huge_mm.h on 6.1 */
 #include <linux/huge_mm.h>
+#include <linux/file.h>
 #include <linux/pfn_t.h>
 #include <linux/slab.h>
 
@@ -30,29 +31,9 @@
 
 #define ARENA_FAULT_BATCH	32	/* pages per vm_insert_pages() call */
 
-/* What a mapping covers: [start, start + size) of the arena, at pgoff. */
-struct arena_region {
-	struct arena *arena;
-	u64 start;
-	u64 size;
-	pgoff_t pgoff;		/* the page offset of the cookie */
-};
-
-static void arena_vma_region(struct vm_area_struct *vma, struct arena_region *r)
+static struct arena_vma *arena_vma_of(struct vm_area_struct *vma)
 {
-	struct arena_vma *av = vma->vm_private_data;
-
-	if (av->grant) {
-		r->arena = av->grant->arena;
-		r->start = av->grant->offset;
-		r->size = av->grant->size;
-		r->pgoff = av->grant->cookie >> PAGE_SHIFT;
-	} else {
-		r->arena = av->arena;
-		r->start = 0;
-		r->size = av->arena->size;
-		r->pgoff = ARENA_WHOLE_COOKIE >> PAGE_SHIFT;
-	}
+	return vma->vm_private_data;
 }
 
 static void arena_vma_track(struct arena_vma *av)
@@ -85,11 +66,14 @@ static void arena_vm_open(struct vm_area_struct *vma)
 	struct arena_vma *old = vma->vm_private_data;
 	struct arena_vma *av = kmalloc(sizeof(*av), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 
-	*av = (struct arena_vma){ .vma = vma, .arena = old->arena, .grant = old->grant };
+	*av = *old;
+	av->vma = vma;
 	if (av->grant)
 		arena_grant_get(av->grant);
 	else
 		arena_get(av->arena);
+	if (av->file)
+		get_file(av->file);
 	vma->vm_private_data = av;
 	arena_vma_track(av);
 }
@@ -105,6 +89,8 @@ static void arena_vm_close(struct vm_area_struct *vma)
 		arena_grant_put(av->grant);
 	else
 		arena_put(av->arena);
+	if (av->file)
+		fput(av->file);
 	kfree(av);
 }
 
@@ -114,11 +100,11 @@ static void arena_vm_close(struct vm_area_struct *vma)
  * or of the chunk.  Returns the bytes covered, or the first error other
  * than -EBUSY (a page already mapped by a racing fault).
  */
-static long arena_insert_ptes(struct vm_area_struct *vma, struct arena_region *r,
-			      unsigned long addr, u64 rel)
+static long arena_insert_ptes(struct vm_area_struct *vma, unsigned long addr, u64 rel)
 {
-	struct arena *arena = r->arena;
-	u64 off = r->start + rel;
+	struct arena_vma *av = arena_vma_of(vma);
+	struct arena *arena = av->arena;
+	u64 off = av->start + rel;
 	u64 chunk_mask = (1ULL << arena->chunk_shift) - 1;
 	u64 chunk_left = chunk_mask + 1 - (off & chunk_mask);
 	unsigned long end = min(vma->vm_end, ALIGN(addr + 1, PMD_SIZE));
@@ -127,7 +113,7 @@ static long arena_insert_ptes(struct vm_area_struct *vma, struct arena_region *r
 	unsigned long total, n, i, done, left;
 	int err;
 
-	end = min_t(u64, end, addr + min(round_down(r->size - rel, PAGE_SIZE), chunk_left));
+	end = min_t(u64, end, addr + min(round_down(av->size - rel, PAGE_SIZE), chunk_left));
 	total = (end - addr) >> PAGE_SHIFT;
 	for (done = 0; done < total; ) {
 		n = min_t(unsigned long, total - done, ARENA_FAULT_BATCH);
@@ -143,21 +129,27 @@ static long arena_insert_ptes(struct vm_area_struct *vma, struct arena_region *r
 	return end - addr;
 }
 
+/*
+ * PTEs for the whole window around the fault, whichever byte of it is
+ * touched first (memset() writes a buffer's tail first): from the start of
+ * the PMD-sized span, the VMA or the chunk, whichever is last.
+ */
 static vm_fault_t arena_fault(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct arena_region r;
-	u64 rel;
+	struct arena_vma *av = arena_vma_of(vmf->vma);
+	u64 rel = (u64)(vmf->pgoff - av->pgoff) << PAGE_SHIFT;
+	u64 chunk_mask = (1ULL << av->arena->chunk_shift) - 1;
+	unsigned long addr = vmf->address & PAGE_MASK, start;
 	long ret;
 
-	arena_vma_region(vma, &r);
-	rel = (u64)(vmf->pgoff - r.pgoff) << PAGE_SHIFT;
-	if (vmf->pgoff < r.pgoff || rel + PAGE_SIZE > r.size)
+	if (vmf->pgoff < av->pgoff || rel + PAGE_SIZE > av->size)
 		return VM_FAULT_SIGBUS;
-	ret = arena_insert_ptes(vma, &r, vmf->address & PAGE_MASK, rel);
+	start = max3(vmf->vma->vm_start, addr & PMD_MASK,
+		     addr - (unsigned long)((av->start + rel) & chunk_mask));
+	ret = arena_insert_ptes(vmf->vma, start, rel - (addr - start));
 	if (ret < 0)
 		return vmf_error(ret);
-	atomic64_inc(&r.arena->pte_faults);
+	atomic64_inc(&av->arena->pte_faults);
 	return VM_FAULT_NOPAGE;
 }
 
@@ -167,28 +159,29 @@ static vm_fault_t arena_pmd_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long addr = vmf->address & PMD_MASK;
 	pgoff_t pgoff = vmf->pgoff - ((vmf->address - addr) >> PAGE_SHIFT);
-	struct arena_region r;
+	struct arena_vma *av = arena_vma_of(vma);
 	unsigned long pfn;
 	vm_fault_t ret;
 	u64 rel;
 
 	/*
 	 * For a DAX VMA the mm leaves it to us to check that the PMD lies
-	 * within the VMA: after a split it may not.
+	 * within the VMA: after a split it may not.  And only a VMA with a
+	 * file is "special huge" to the mm: in a file-less one (FILELESS
+	 * arenas) it would zap our PMD as if it were a THP of its own.
 	 */
-	if (addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+	if (!vma->vm_file || addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
 		return VM_FAULT_FALLBACK;
-	arena_vma_region(vma, &r);
-	if (r.arena->chunk_shift < PMD_SHIFT || pgoff < r.pgoff)
+	if (av->arena->chunk_shift < PMD_SHIFT || pgoff < av->pgoff)
 		return VM_FAULT_FALLBACK;
-	rel = (u64)(pgoff - r.pgoff) << PAGE_SHIFT;
-	if (rel + PMD_SIZE > r.size || (r.start + rel) & (PMD_SIZE - 1))
+	rel = (u64)(pgoff - av->pgoff) << PAGE_SHIFT;
+	if (rel + PMD_SIZE > av->size || (av->start + rel) & (PMD_SIZE - 1))
 		return VM_FAULT_FALLBACK;
-	pfn = page_to_pfn(arena_page(r.arena, r.start + rel));
+	pfn = page_to_pfn(arena_page(av->arena, av->start + rel));
 	/* Writable at once: a shared mapping needs no write notification. */
 	ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), vma->vm_flags & VM_WRITE);
 	if (ret == VM_FAULT_NOPAGE)
-		atomic64_inc(&r.arena->pmd_faults);
+		atomic64_inc(&av->arena->pmd_faults);
 	return ret;
 }
 
@@ -207,36 +200,17 @@ static const struct vm_operations_struct arena_vm_ops = {
 /* Map every whole page of the mapping now (ARENA_CREATE_PREFAULT). */
 static void arena_prefault(struct vm_area_struct *vma)
 {
-	struct arena_region r;
+	struct arena_vma *av = arena_vma_of(vma);
+	u64 rel = (u64)(vma->vm_pgoff - av->pgoff) << PAGE_SHIFT;
 	unsigned long addr;
 	long done;
-	u64 rel;
 
-	arena_vma_region(vma, &r);
-	rel = (u64)(vma->vm_pgoff - r.pgoff) << PAGE_SHIFT;
-	for (addr = vma->vm_start; addr < vma->vm_end && rel + PAGE_SIZE <= r.size;
+	for (addr = vma->vm_start; addr < vma->vm_end && rel + PAGE_SIZE <= av->size;
 	     addr += done, rel += done) {
-		done = arena_insert_ptes(vma, &r, addr, rel);
+		done = arena_insert_ptes(vma, addr, rel);
 		if (done <= 0)
 			return;
 	}
-}
-
-/* The grant behind a grant cookie, with a reference, or NULL. */
-static struct arena_grant *arena_cookie_grant(struct file *file, u64 cookie)
-{
-	struct arena_file *af = file->private_data;
-	u64 handle = cookie >> ARENA_COOKIE_SHIFT;
-	struct arena_grant *grant;
-
-	if (handle < ARENA_FIRST_HANDLE || handle > ARENA_MAX_HANDLE)
-		return NULL;
-	xa_lock(&af->handles);
-	grant = xa_load(&af->handles, handle);
-	if (grant)
-		arena_grant_get(grant);
-	xa_unlock(&af->handles);
-	return grant;
 }
 
 static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
@@ -258,6 +232,9 @@ static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
 			return ret == -ENOSPC ? -ENOMEM : ret;
 		av->grant->cookie = 0;
 		av->arena = arena;
+		av->start = av->grant->offset;
+		av->size = av->grant->size;
+		av->pgoff = 0;
 		return 0;
 	}
 	if (off < ARENA_WHOLE_COOKIE)
@@ -275,10 +252,13 @@ static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
 			return -EINVAL;
 		arena_get(arena);
 		av->arena = arena;
+		av->start = 0;
+		av->size = arena->size;
+		av->pgoff = ARENA_WHOLE_COOKIE >> PAGE_SHIFT;
 		return 0;
 	}
 
-	av->grant = arena_cookie_grant(file, off);
+	av->grant = arena_file_grant(file, off >> ARENA_COOKIE_SHIFT);
 	if (!av->grant)
 		return -EINVAL;
 	av->arena = av->grant->arena;
@@ -289,7 +269,40 @@ static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
 		arena_grant_put(av->grant);
 		return -EINVAL;
 	}
+	av->start = av->grant->offset;
+	av->size = av->grant->size;
+	av->pgoff = av->grant->cookie >> PAGE_SHIFT;
 	return 0;
+}
+
+/**
+ * arena_vma_install() - make @vma a mapping of what @av describes
+ * @vma: a new shared VMA, from ->mmap of /dev/arena or of a dma-buf
+ * @av: its tracker, holding what it maps; @vma owns it from now on
+ *
+ * In an ARENA_CREATE_FILELESS arena a /dev/arena mapping gives up its file
+ * (the tracker keeps it, and so the module): io_uring before 6.5 takes
+ * only file-less (or shmem, hugetlbfs) memory as fixed buffers.  Such a
+ * VMA must not be dumped, as core dumps expect shared VMAs to have a file,
+ * and gets no PMD entries (see arena_pmd_fault()).
+ * Nothing here fails: a failed ->mmap is not ->close()d.
+ */
+void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
+{
+	av->vma = vma;
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
+	vma->vm_ops = &arena_vm_ops;
+	vma->vm_private_data = av;
+	if (!av->file && (av->arena->flags & ARENA_CREATE_FILELESS) &&
+	    vma->vm_file->f_op == &arena_fops) {
+		av->file = vma->vm_file;	/* its reference moves too */
+		vma->vm_file = NULL;
+		vm_flags_set(vma, VM_DONTDUMP);
+	}
+	arena_vma_track(av);
+	/* Best effort: whatever is not prefaulted faults in later. */
+	if (av->arena->flags & ARENA_CREATE_PREFAULT)
+		arena_prefault(vma);
 }
 
 int arena_mmap(struct file *file, struct vm_area_struct *vma)
@@ -297,7 +310,8 @@ int arena_mmap(struct file *file, struct vm_area_struct *vma)
 	struct arena_vma *av;
 	int ret;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED (VM_SHARED is dropped for files opened read-only). */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
 	if (!av)
@@ -307,17 +321,6 @@ int arena_mmap(struct file *file, struct vm_area_struct *vma)
 		kfree(av);
 		return ret;
 	}
-	av->vma = vma;
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
-	vma->vm_ops = &arena_vm_ops;
-	vma->vm_private_data = av;
-	arena_vma_track(av);
-
-	/*
-	 * Best effort: a failed ->mmap is not ->close()d, so nothing may fail
-	 * from here on; whatever is not prefaulted faults in later.
-	 */
-	if (av->arena->flags & ARENA_CREATE_PREFAULT)
-		arena_prefault(vma);
+	arena_vma_install(vma, av);
 	return 0;
 }

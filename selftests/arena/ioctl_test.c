@@ -30,7 +30,9 @@ TEST(info_of_fresh_file_is_default_arena)
 	EXPECT_LT(0, info.metadata_bytes);
 	EXPECT_EQ(ARENA_FEATURE_FIXED | ARENA_FEATURE_BUDDY | ARENA_FEATURE_BATCH |
 		  ARENA_FEATURE_WAIT | ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
-		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP, info.features);
+		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
+		  ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC | ARENA_FEATURE_FILELESS,
+		  info.features);
 	close(fd);
 }
 
@@ -83,6 +85,8 @@ TEST(create_rejects_bad_input)
 		{ "no mode", { .mode = 0, .size = 4 * MiB }, EINVAL },
 		{ "unknown mode", { .mode = 3, .size = 4 * MiB }, EINVAL },
 		{ "unknown flag", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .flags = 1U << 10 }, EINVAL },
+		{ "flag just past the known", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB,
+						.flags = ARENA_CREATE_FLAGS + 1 }, EINVAL },
 		{ "buddy with slot_size", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .slot_size = 64 }, EINVAL },
 		{ "buddy with align", { .mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .align = 64 }, EINVAL },
 		{ "fixed with size", { .mode = ARENA_MODE_FIXED, .slot_size = 4096, .slot_count = 4, .size = 4 * MiB }, EINVAL },
@@ -315,7 +319,8 @@ TEST(input_struct_sizes_of_every_ioctl)
 {
 	static const unsigned long cmds[] = {
 		ARENA_IOC_CREATE, ARENA_IOC_ALLOC, ARENA_IOC_FREE,
-		ARENA_IOC_ALLOC_BATCH, ARENA_IOC_FREE_BATCH,
+		ARENA_IOC_ALLOC_BATCH, ARENA_IOC_FREE_BATCH, ARENA_IOC_EXPORT,
+		ARENA_IOC_SYNC,
 	};
 	unsigned char buf[512];
 	unsigned int i;

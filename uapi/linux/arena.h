@@ -37,7 +37,8 @@
 #define ARENA_CREATE_PREFAULT		_BITUL(1) /* mmap maps every page at once */
 #define ARENA_CREATE_SMALLER_CHUNKS	_BITUL(2) /* fall back to smaller chunks */
 #define ARENA_CREATE_NEAREST		_BITUL(3) /* round sizes up, don't reject */
-#define ARENA_CREATE_FLAGS		0xfU
+#define ARENA_CREATE_FILELESS		_BITUL(4) /* mappings carry no file */
+#define ARENA_CREATE_FLAGS		0x1fU
 
 /* struct arena_create.node: the calling CPU's node. */
 #define ARENA_NODE_LOCAL	(-1)
@@ -70,6 +71,9 @@ struct arena_create {
 #define ARENA_FEATURE_WHOLE_MAP		_BITULL(5)
 #define ARENA_FEATURE_PMD_MAP		_BITULL(6)
 #define ARENA_FEATURE_IMPLICIT_MAP	_BITULL(7)
+#define ARENA_FEATURE_DMABUF		_BITULL(8)
+#define ARENA_FEATURE_SYNC		_BITULL(9)
+#define ARENA_FEATURE_FILELESS		_BITULL(10)
 
 /* ARENA_IOC_INFO: the geometry and counters of the file's arena. */
 struct arena_info {
@@ -169,11 +173,48 @@ struct arena_free_batch {
 	__u32 pad;		/* zero */
 };
 
+/*
+ * ARENA_IOC_EXPORT: export whole pages of a grant as a dma-buf.  @flags
+ * takes O_CLOEXEC and an O_ACCMODE value for the new file.  The dma-buf
+ * holds the grant: freeing the handle, or closing this file, leaves the
+ * memory alive until the dma-buf is released.
+ */
+struct arena_export {
+	__u64 handle;
+	__u64 offset;		/* page-aligned offset into the grant */
+	__u64 length;		/* a page multiple; 0: to the grant's last whole page */
+	__u32 flags;		/* O_CLOEXEC | O_RDONLY, O_WRONLY or O_RDWR */
+	__s32 fd;		/* out: the dma-buf */
+};
+
+/* struct arena_sync.flags, as DMA_BUF_SYNC_*: a direction, start or end. */
+#define ARENA_SYNC_READ		_BITUL(0) /* the CPU reads what a device wrote */
+#define ARENA_SYNC_WRITE	_BITUL(1) /* the CPU writes for a device to read */
+#define ARENA_SYNC_RW		(ARENA_SYNC_READ | ARENA_SYNC_WRITE)
+#define ARENA_SYNC_START	0	  /* CPU access begins */
+#define ARENA_SYNC_END		_BITUL(2) /* CPU access ends */
+#define ARENA_SYNC_FLAGS	0x7U
+
+/*
+ * ARENA_IOC_SYNC: DMA_BUF_IOCTL_SYNC for [offset, offset + length) of a
+ * grant only: every device attachment of every dma-buf exported from it
+ * that covers part of the range is synced for that part.
+ */
+struct arena_sync {
+	__u64 handle;
+	__u64 offset;
+	__u64 length;
+	__u32 flags;		/* ARENA_SYNC_* */
+	__u32 pad;		/* zero */
+};
+
 #define ARENA_IOC_INFO		_IOR(ARENA_IOC_MAGIC, 0x00, struct arena_info)
 #define ARENA_IOC_CREATE	_IOW(ARENA_IOC_MAGIC, 0x01, struct arena_create)
 #define ARENA_IOC_ALLOC		_IOWR(ARENA_IOC_MAGIC, 0x02, struct arena_alloc)
 #define ARENA_IOC_FREE		_IOW(ARENA_IOC_MAGIC, 0x03, struct arena_free)
 #define ARENA_IOC_ALLOC_BATCH	_IOWR(ARENA_IOC_MAGIC, 0x04, struct arena_alloc_batch)
 #define ARENA_IOC_FREE_BATCH	_IOWR(ARENA_IOC_MAGIC, 0x05, struct arena_free_batch)
+#define ARENA_IOC_EXPORT	_IOWR(ARENA_IOC_MAGIC, 0x06, struct arena_export)
+#define ARENA_IOC_SYNC		_IOW(ARENA_IOC_MAGIC, 0x07, struct arena_sync)
 
 #endif /* _UAPI_LINUX_ARENA_H */

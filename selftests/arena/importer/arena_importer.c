@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A test-only dma-buf importer for the arena selftests: a platform device
+ * standing for a DMA-capable device, and /dev/arena_importer to hand it a
+ * dma-buf fd (see arena_importer.h).
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/dma-direct.h>
+#include <linux/dma-mapping.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/uaccess.h>
+
+#include "arena_importer.h"
+#include "importer_compat.h"
+
+MODULE_IMPORT_NS(DMA_BUF);
+
+static struct platform_device *importer_pdev;
+
+/* The one attachment kept mapped between ATTACH and DETACH. */
+static DEFINE_MUTEX(importer_lock);
+static struct dma_buf *held_buf;
+static struct dma_buf_attachment *held_attach;
+static struct sg_table *held_sgt;
+
+static void importer_inspect(struct sg_table *sgt, struct arena_importer_check *c)
+{
+	phys_addr_t next_phys = 0;
+	dma_addr_t next_dma = 0;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	c->nents = sgt->orig_nents;
+	c->contiguous = 1;
+	c->dma_contiguous = 1;
+	c->length = 0;
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (i && sg_phys(sg) != next_phys)
+			c->contiguous = 0;
+		next_phys = sg_phys(sg) + sg->length;
+		c->length += sg->length;
+	}
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (i && sg_dma_address(sg) != next_dma)
+			c->dma_contiguous = 0;
+		next_dma = sg_dma_address(sg) + sg_dma_len(sg);
+	}
+}
+
+static int importer_check(struct arena_importer_check *c)
+{
+	struct dma_buf_attachment *attach;
+	struct iosys_map map;
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	u64 *words, x = 0;
+	size_t i;
+	int ret;
+
+	dmabuf = dma_buf_get(c->fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	attach = dma_buf_attach(dmabuf, &importer_pdev->dev);
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto put;
+	}
+	sgt = importer_map(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto detach;
+	}
+	importer_inspect(sgt, c);
+
+	ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+	if (ret)
+		goto unmap;
+	ret = importer_vmap(dmabuf, &map);
+	if (!ret) {
+		words = map.vaddr;
+		for (i = 0; i < dmabuf->size / sizeof(*words); i++) {
+			x ^= words[i];
+			words[i] = c->fill;
+		}
+		c->xor_before = x;
+		importer_vunmap(dmabuf, &map);
+	}
+	dma_buf_end_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
+unmap:
+	importer_unmap(attach, sgt, DMA_BIDIRECTIONAL);
+detach:
+	dma_buf_detach(dmabuf, attach);
+put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static void importer_release_held(void)
+{
+	if (!held_buf)
+		return;
+	importer_unmap(held_attach, held_sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(held_buf, held_attach);
+	dma_buf_put(held_buf);
+	held_buf = NULL;
+}
+
+static int importer_attach(int fd)
+{
+	struct dma_buf *dmabuf;
+	int ret;
+
+	if (held_buf)
+		return -EBUSY;
+	dmabuf = dma_buf_get(fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	held_attach = dma_buf_attach(dmabuf, &importer_pdev->dev);
+	if (IS_ERR(held_attach)) {
+		ret = PTR_ERR(held_attach);
+		goto put;
+	}
+	held_sgt = importer_map(held_attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(held_sgt)) {
+		ret = PTR_ERR(held_sgt);
+		goto detach;
+	}
+	if (held_sgt->nents != 1) {	/* the device view below needs one run */
+		importer_unmap(held_attach, held_sgt, DMA_BIDIRECTIONAL);
+		ret = -EINVAL;
+		goto detach;
+	}
+	held_buf = dmabuf;
+	return 0;
+detach:
+	dma_buf_detach(dmabuf, held_attach);
+put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+/* The device's view: what it reads and writes at the DMA address. */
+static u8 *importer_device_view(struct arena_importer_dev *d, u64 len)
+{
+	if (!held_buf || d->offset >= held_buf->size || len > held_buf->size - d->offset)
+		return NULL;
+	return phys_to_virt(dma_to_phys(&importer_pdev->dev,
+					sg_dma_address(held_sgt->sgl))) + d->offset;
+}
+
+static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	struct arena_importer_check c;
+	struct arena_importer_dev d;
+	int ret = 0, fd;
+	u8 *view;
+
+	switch (cmd) {
+	case ARENA_IMPORTER_CHECK:
+		if (copy_from_user(&c, uarg, sizeof(c)))
+			return -EFAULT;
+		ret = importer_check(&c);
+		if (ret)
+			return ret;
+		return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+	case ARENA_IMPORTER_ATTACH:
+		if (get_user(fd, (int __user *)uarg))
+			return -EFAULT;
+		mutex_lock(&importer_lock);
+		ret = importer_attach(fd);
+		mutex_unlock(&importer_lock);
+		return ret;
+	case ARENA_IMPORTER_DEVICE_WRITE:
+	case ARENA_IMPORTER_DEVICE_READ:
+		if (copy_from_user(&d, uarg, sizeof(d)))
+			return -EFAULT;
+		mutex_lock(&importer_lock);
+		view = importer_device_view(&d, cmd == ARENA_IMPORTER_DEVICE_WRITE ? d.length : 1);
+		if (!view)
+			ret = -EINVAL;
+		else if (cmd == ARENA_IMPORTER_DEVICE_WRITE)
+			memset(view, d.value, d.length);
+		else
+			d.value = *view;
+		mutex_unlock(&importer_lock);
+		if (!ret && cmd == ARENA_IMPORTER_DEVICE_READ && copy_to_user(uarg, &d, sizeof(d)))
+			ret = -EFAULT;
+		return ret;
+	case ARENA_IMPORTER_DETACH:
+		mutex_lock(&importer_lock);
+		importer_release_held();
+		mutex_unlock(&importer_lock);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/* A test that dies mid-way leaves nothing attached. */
+static int importer_release(struct inode *inode, struct file *file)
+{
+	mutex_lock(&importer_lock);
+	importer_release_held();
+	mutex_unlock(&importer_lock);
+	return 0;
+}
+
+static const struct file_operations importer_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= importer_ioctl,
+	.release	= importer_release,
+};
+
+static struct miscdevice importer_misc = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "arena_importer",
+	.fops		= &importer_fops,
+	.mode		= 0600,
+};
+
+static int __init importer_init(void)
+{
+	int ret;
+
+	importer_pdev = platform_device_register_simple("arena_importer", -1, NULL, 0);
+	if (IS_ERR(importer_pdev))
+		return PTR_ERR(importer_pdev);
+	ret = dma_coerce_mask_and_coherent(&importer_pdev->dev, DMA_BIT_MASK(64));
+	if (!ret)
+		ret = misc_register(&importer_misc);
+	if (ret)
+		platform_device_unregister(importer_pdev);
+	return ret;
+}
+
+static void __exit importer_exit(void)
+{
+	misc_deregister(&importer_misc);
+	importer_release_held();
+	platform_device_unregister(importer_pdev);
+}
+
+module_init(importer_init);
+module_exit(importer_exit);
+
+MODULE_DESCRIPTION("Test-only dma-buf importer for the arena selftests");
+MODULE_LICENSE("GPL");

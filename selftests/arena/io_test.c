@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arena mappings as I/O buffers: O_DIRECT reads and writes against a block
+ * device, io_uring fixed buffers, and a pin (an io_uring registration)
+ * that keeps a grant's memory from being reused after its handle is freed
+ * and its mapping unmapped.
+ *
+ * Needs /dev/ram0 (modprobe brd) and liburing.  io_uring before 6.5 takes
+ * no file-backed memory as fixed buffers: there, arenas made with
+ * ARENA_CREATE_FILELESS are the way (the test checks both behaviours).
+ */
+#include <liburing.h>
+#include <sys/utsname.h>
+
+#include "arena_util.h"
+
+#include "../kselftest_harness.h"
+
+#define DISK	"/dev/ram0"
+
+/* Whether this kernel's io_uring accepts file-backed fixed buffers. */
+static int uring_takes_file_memory(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &major, &minor);
+	return major > 6 || (major == 6 && minor >= 5);
+}
+
+static int open_disk(void)
+{
+	return open(DISK, O_RDWR | O_DIRECT | O_CLOEXEC);
+}
+
+static void o_direct_round_trip(struct __test_metadata *_metadata, uint64_t size)
+{
+	int fd = arena_open_buddy(8 * MiB, 0, 0), disk = open_disk();
+	struct arena_alloc a, b;
+	char *src, *dst;
+
+	if (disk < 0)
+		SKIP(return, "no %s: load brd", DISK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	ASSERT_EQ(0, arena_alloc(fd, size, &b));
+	src = arena_map(fd, a.offset, size);
+	dst = arena_map(fd, b.offset, size);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(MAP_FAILED, dst);
+	stamp(src, size, 71 + size);
+	ASSERT_EQ((ssize_t)size, pwrite(disk, src, size, 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ((ssize_t)size, pread(disk, dst, size, 0)) TH_LOG("%s", strerror(errno));
+	EXPECT_TRUE(stamp_ok(dst, size, 71 + size));
+	if (size >= HPAGE)
+		EXPECT_LE(2, arena_info(fd).pmd_faults);	/* the I/O went through PMDs */
+	munmap(src, size);
+	munmap(dst, size);
+	close(disk);
+	close(fd);
+}
+
+TEST(o_direct_into_and_out_of_a_huge_grant)
+{
+	o_direct_round_trip(_metadata, HPAGE);
+}
+
+TEST(o_direct_into_and_out_of_a_small_grant)
+{
+	o_direct_round_trip(_metadata, 64 * KiB);
+}
+
+/* Write a stamp to the disk through an ordinary buffer. */
+static int put_on_disk(int disk, size_t size, uint64_t tag)
+{
+	void *buf;
+	int ok;
+
+	if (posix_memalign(&buf, 4096, size))
+		return -1;
+	stamp(buf, size, tag);
+	ok = pwrite(disk, buf, size, 0) == (ssize_t)size;
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+/* READ_FIXED from the disk into registered buffer 0 at @buf. */
+static int read_fixed(struct io_uring *ring, int disk, void *buf, size_t size)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int res;
+
+	io_uring_prep_read_fixed(sqe, disk, buf, size, 0, 0);
+	if (io_uring_submit(ring) != 1 || io_uring_wait_cqe(ring, &cqe))
+		return -EIO;
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+static void uring_fixed(struct __test_metadata *_metadata, uint32_t flags, int expect_ok)
+{
+	int fd = arena_open_buddy(8 * MiB, 0, flags), disk = open_disk(), ret;
+	struct io_uring ring;
+	struct arena_alloc a;
+	struct iovec iov;
+	char *p;
+
+	if (disk < 0)
+		SKIP(return, "no %s: load brd", DISK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
+	p = arena_map(fd, a.offset, HPAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	ASSERT_EQ(0, put_on_disk(disk, HPAGE, 81));
+	iov = (struct iovec){ .iov_base = p, .iov_len = HPAGE };
+	ret = io_uring_register_buffers(&ring, &iov, 1);
+	if (!expect_ok) {
+		EXPECT_EQ(-EOPNOTSUPP, ret);	/* what this io_uring does with file memory */
+	} else {
+		ASSERT_EQ(0, ret) TH_LOG("register: %s", strerror(-ret));
+		ASSERT_EQ((int)HPAGE, read_fixed(&ring, disk, p, HPAGE));
+		EXPECT_TRUE(stamp_ok(p, HPAGE, 81));
+		EXPECT_EQ(0, io_uring_unregister_buffers(&ring));
+	}
+	io_uring_queue_exit(&ring);
+	munmap(p, HPAGE);
+	close(disk);
+	close(fd);
+}
+
+TEST(io_uring_fixed_buffer_in_a_file_backed_mapping)
+{
+	TH_LOG("this kernel's io_uring %s file-backed memory",
+	       uring_takes_file_memory() ? "takes" : "refuses");
+	uring_fixed(_metadata, 0, uring_takes_file_memory());
+}
+
+TEST(io_uring_fixed_buffer_in_a_fileless_mapping)
+{
+	uring_fixed(_metadata, ARENA_CREATE_FILELESS, 1);
+}
+
+/* A file-less VMA is not "special huge" to the mm: it must get no PMD. */
+TEST(fileless_mappings_use_ptes_only)
+{
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, ARENA_CREATE_FILELESS);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
+	p = arena_map(fd, a.offset, HPAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, HPAGE);
+	EXPECT_EQ(0, arena_info(fd).pmd_faults);
+	EXPECT_EQ(1, arena_info(fd).pte_faults);	/* one batch to the PMD boundary */
+	ASSERT_EQ(0, munmap(p, HPAGE));
+	close(fd);
+}
+
+TEST(fileless_mappings_have_no_file_and_are_not_dumped)
+{
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, ARENA_CREATE_FILELESS);
+	char line[256], start[32];
+	int found = 0;
+	FILE *maps;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	p = arena_map(fd, a.offset, 64 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, 64 * KiB);
+	close(fd);			/* the mapping keeps what it needs */
+	memset(p, 2, 64 * KiB);
+	snprintf(start, sizeof(start), "%lx-", (unsigned long)p);
+	maps = fopen("/proc/self/smaps", "r");
+	ASSERT_NE(NULL, maps);
+	while (fgets(line, sizeof(line), maps)) {
+		if (!strncmp(line, start, strlen(start))) {
+			found = 1;
+			EXPECT_EQ(NULL, strstr(line, "/dev/arena")) TH_LOG("%s", line);
+		}
+		if (found && !strncmp(line, "VmFlags:", 8)) {
+			EXPECT_NE(NULL, strstr(line, " dd")) TH_LOG("%s", line);
+			break;
+		}
+	}
+	fclose(maps);
+	EXPECT_TRUE(found);
+	munmap(p, 64 * KiB);
+}
+
+/*
+ * A registered (pinned) buffer's grant: handle freed, mapping gone, yet its
+ * memory is not granted again until the registration goes.
+ */
+TEST(a_pin_keeps_memory_from_reuse)
+{
+	int fd = arena_open_buddy(4 * MiB, 0, ARENA_CREATE_FILELESS), disk = open_disk();
+	struct arena_alloc a, b, c;
+	struct io_uring ring;
+	struct iovec iov;
+	char *p, *q;
+
+	if (disk < 0)
+		SKIP(return, "no %s: load brd", DISK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
+	p = arena_map(fd, a.offset, HPAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x77, HPAGE);
+	iov = (struct iovec){ .iov_base = p, .iov_len = HPAGE };
+	ASSERT_EQ(0, io_uring_register_buffers(&ring, &iov, 1));
+	ASSERT_EQ(0, arena_free(fd, a.handle));
+	ASSERT_EQ(0, munmap(p, HPAGE));
+
+	/* The other chunk is granted; a's is not, while pinned. */
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &b));
+	EXPECT_NE(a.arena_offset, b.arena_offset);
+	EXPECT_EQ(-ENOSPC, arena_alloc(fd, 4096, &c));
+	usleep(200000);			/* several rechecks: still pinned */
+	EXPECT_EQ(-ENOSPC, arena_alloc(fd, 4096, &c));
+	EXPECT_EQ(2, arena_info(fd).live_grants);
+	/* The pinned pages still take I/O. */
+	ASSERT_EQ(0, put_on_disk(disk, HPAGE, 91));
+	EXPECT_EQ((int)HPAGE, read_fixed(&ring, disk, p, HPAGE));
+
+	/* Unpinned: the memory comes back, zeroed. */
+	ASSERT_EQ(0, io_uring_unregister_buffers(&ring));
+	c = (struct arena_alloc){ .size = HPAGE, .flags = ARENA_ALLOC_WAIT,
+				  .timeout_ns = 10ULL * 1000 * 1000 * 1000 };
+	ASSERT_EQ(0, ioctl(fd, ARENA_IOC_ALLOC, &c)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(a.arena_offset, c.arena_offset);
+	q = arena_map(fd, c.offset, HPAGE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_TRUE(all_zero(q, HPAGE));
+	munmap(q, HPAGE);
+	io_uring_queue_exit(&ring);
+	close(disk);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN

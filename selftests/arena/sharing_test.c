@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sharing: grants exported as dma-bufs, mapped in this process and handed
+ * to others over unix sockets, imported by a device (the test-only
+ * arena_importer module), synced whole or by range.  A dma-buf reaches its
+ * grant's exported pages and nothing else; it keeps them alive after the
+ * exporter frees and exits.
+ *
+ * Needs the module loaded with its default parameters, and arena_importer
+ * loaded for the importer tests; the range sync test needs swiotlb=force on
+ * the kernel command line (so that device and CPU views differ until
+ * synced).
+ */
+#include <linux/dma-buf.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "arena_util.h"
+#include "arena_importer.h"
+
+#include "../kselftest_harness.h"
+
+/* Whether every DMA mapping bounces (swiotlb=force on the command line). */
+static int swiotlb_forced(void)
+{
+	char cmdline[512] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = 0;
+		fclose(f);
+	}
+	return strstr(cmdline, "swiotlb=force") != NULL;
+}
+
+static int export_grant(int fd, uint64_t handle, uint64_t offset, uint64_t length,
+			uint32_t flags)
+{
+	struct arena_export e = { .handle = handle, .offset = offset, .length = length,
+				  .flags = flags, .fd = -1 };
+
+	return ioctl(fd, ARENA_IOC_EXPORT, &e) ? -errno : e.fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+TEST(export_and_map_in_the_same_process)
+{
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf;
+	char *p, *q;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	p = arena_map(fd, a.offset, 64 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	stamp(p, 64 * KiB, 21);
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, buf) TH_LOG("export: %s", strerror(-buf));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(buf, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(1, arena_info(fd).exported_grants);
+	q = mmap(NULL, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_TRUE(stamp_ok(q, 64 * KiB, 21));
+	stamp(q, 64 * KiB, 22);		/* the same memory both ways */
+	EXPECT_TRUE(stamp_ok(p, 64 * KiB, 22));
+	munmap(q, 64 * KiB);
+	close(buf);
+	EXPECT_EQ(0, arena_info(fd).exported_grants);
+	munmap(p, 64 * KiB);
+	close(fd);
+}
+
+TEST(an_export_holds_its_grant)
+{
+	int fd = arena_open(), watch = arena_open(), buf;
+	struct arena_alloc a;
+	uint64_t live;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, watch);
+	live = arena_info(watch).live_grants;
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	/* Free the handle, close the arena file: the dma-buf keeps the memory. */
+	ASSERT_EQ(0, arena_free(fd, a.handle));
+	close(fd);
+	EXPECT_EQ(live + 1, arena_info(watch).live_grants);
+	p = mmap(NULL, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(all_zero(p, 64 * KiB));
+	stamp(p, 64 * KiB, 3);
+	close(buf);			/* the mapping still holds it */
+	EXPECT_TRUE(stamp_ok(p, 64 * KiB, 3));
+	EXPECT_EQ(live + 1, arena_info(watch).live_grants);
+	munmap(p, 64 * KiB);
+	EXPECT_TRUE(wait_live(watch, live));
+	close(watch);
+}
+
+TEST(export_rejects_bad_input)
+{
+	struct arena_alloc a, b, c;
+	int fd = arena_open_fixed(6 * KiB, 8, 2 * KiB, 0), big;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 6 * KiB, &a));	/* offset 0: one whole page */
+	ASSERT_EQ(0, arena_alloc(fd, 6 * KiB, &b));	/* offset 6 KiB: not on a page */
+	EXPECT_EQ(-ENOENT, export_grant(fd, 12345, 0, 0, O_RDWR));
+	EXPECT_EQ(-EINVAL, export_grant(fd, a.handle, 0, 0, O_RDWR | O_APPEND));
+	EXPECT_EQ(-EINVAL, export_grant(fd, a.handle, 0, 0, O_ACCMODE));
+	EXPECT_EQ(-EINVAL, export_grant(fd, a.handle, 100, 0, O_RDWR));
+	EXPECT_EQ(-EINVAL, export_grant(fd, a.handle, 0, 100, O_RDWR));
+	EXPECT_EQ(-EINVAL, export_grant(fd, a.handle, 4096, 0, O_RDWR));  /* no whole page left */
+	EXPECT_EQ(-EINVAL, export_grant(fd, a.handle, 0, 8192, O_RDWR));  /* past its last page */
+	EXPECT_EQ(-EINVAL, export_grant(fd, b.handle, 0, 0, O_RDWR));
+	c.handle = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	EXPECT_LE(0, (int)c.handle);		/* 4 KiB of the 6 */
+	close((int)c.handle);
+	EXPECT_EQ(0, arena_info(fd).exported_grants);
+	close(fd);
+
+	big = arena_open_buddy(4 * MiB, 0, 0);
+	ASSERT_LE(0, big);
+	ASSERT_EQ(0, arena_alloc(big, 64 * KiB, &a));
+	EXPECT_EQ(-EINVAL, export_grant(big, a.handle, 64 * KiB, 0, O_RDWR));
+	EXPECT_EQ(-EINVAL, export_grant(big, a.handle, 32 * KiB, 36 * KiB, O_RDWR));
+	close(big);
+}
+
+TEST(a_dma_buf_reaches_only_what_was_exported)
+{
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf;
+	struct arena_free f;
+	char *p, *q, *r;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	p = arena_map(fd, a.offset, 64 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	stamp(p, 64 * KiB, 31);
+	buf = export_grant(fd, a.handle, 16 * KiB, 16 * KiB, O_RDWR);
+	ASSERT_LE(0, buf);
+	q = mmap(NULL, 16 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_EQ(0, memcmp(p + 16 * KiB, q, 16 * KiB));
+	/* Beyond the export: by length, offset or growth. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 20 * KiB, PROT_READ, MAP_SHARED, buf, 0));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, buf, 16 * KiB));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, buf, 0));
+	EXPECT_EQ(MAP_FAILED, mremap(q, 16 * KiB, 32 * KiB, MREMAP_MAYMOVE));
+	r = mmap(NULL, 4096, PROT_READ, MAP_SHARED, buf, 12 * KiB);
+	ASSERT_NE(MAP_FAILED, r);
+	EXPECT_EQ(0, memcmp(p + 28 * KiB, r, 4096));
+	munmap(r, 4096);
+	/* The dma-buf's file is not an arena file. */
+	f = (struct arena_free){ .handle = a.handle };
+	EXPECT_EQ(-1, ioctl(buf, ARENA_IOC_FREE, &f));
+	EXPECT_EQ(ENOTTY, errno);
+	munmap(q, 16 * KiB);
+	close(buf);
+	munmap(p, 64 * KiB);
+	close(fd);
+}
+
+TEST(read_only_export)
+{
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	buf = export_grant(fd, a.handle, 0, 0, O_RDONLY);
+	ASSERT_LE(0, buf);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0));
+	EXPECT_EQ(EACCES, errno);
+	p = mmap(NULL, 64 * KiB, PROT_READ, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_TRUE(all_zero(p, 64 * KiB));
+	munmap(p, 64 * KiB);
+	close(buf);
+	close(fd);
+}
+
+TEST(importer_sees_one_contiguous_entry_and_the_data)
+{
+	/* swiotlb bounces at most 256 KiB at a time. */
+	uint64_t size = swiotlb_forced() ? 256 * KiB : HPAGE;
+	struct arena_importer_check c = { 0 };
+	int fd = arena_open_buddy(8 * MiB, 0, 0), buf, imp;
+	struct arena_alloc a;
+	uint64_t x = 0, *w;
+	size_t i;
+
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	TH_LOG("a %llu KiB grant", (unsigned long long)size / KiB);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	w = arena_map(fd, a.offset, size);
+	ASSERT_NE(MAP_FAILED, w);
+	stamp(w, size, 41);
+	for (i = 0; i < size / 8; i++)
+		x ^= w[i];
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	c.fd = buf;
+	c.fill = 0x1122334455667788ULL;
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_CHECK, &c)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(1, c.nents);
+	EXPECT_EQ(1, c.contiguous);
+	EXPECT_EQ(1, c.dma_contiguous);
+	EXPECT_EQ(size, c.length);
+	EXPECT_EQ(x, c.xor_before);
+	for (i = 0; i < size / 8; i++)	/* what the importer wrote through vmap */
+		ASSERT_EQ(c.fill, w[i]);
+	close(buf);
+	munmap(w, size);
+	close(imp);
+	close(fd);
+}
+
+static void dev_write(struct __test_metadata *_metadata, int imp, uint64_t off,
+		      uint64_t len, int value)
+{
+	struct arena_importer_dev d = { .offset = off, .length = len, .value = value };
+
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DEVICE_WRITE, &d));
+}
+
+static int dev_read(int imp, uint64_t off)
+{
+	struct arena_importer_dev d = { .offset = off };
+
+	return ioctl(imp, ARENA_IMPORTER_DEVICE_READ, &d) ? -1 : (int)d.value;
+}
+
+static int arena_sync(int fd, uint64_t handle, uint64_t off, uint64_t len, uint32_t flags)
+{
+	struct arena_sync s = { .handle = handle, .offset = off, .length = len, .flags = flags };
+
+	return ioctl(fd, ARENA_IOC_SYNC, &s) ? -errno : 0;
+}
+
+TEST(range_sync_moves_only_its_range)
+{
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, imp;
+	struct dma_buf_sync sync;
+	struct arena_alloc a;
+	unsigned char *p;
+
+	if (!swiotlb_forced())
+		SKIP(return, "boot with swiotlb=force: without bounce buffers a sync moves nothing");
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 16 * KiB, &a));
+	p = arena_map(fd, a.offset, 16 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_ATTACH, &buf));
+
+	/* The device writes everything; the CPU sees only the synced range. */
+	dev_write(_metadata, imp, 0, 16 * KiB, 0xab);
+	EXPECT_EQ(0, p[4096]);
+	ASSERT_EQ(0, arena_sync(fd, a.handle, 4096, 4096, ARENA_SYNC_READ | ARENA_SYNC_START));
+	EXPECT_EQ(0xab, p[4096]);
+	EXPECT_EQ(0xab, p[8191]);
+	EXPECT_EQ(0, p[4095]);
+	EXPECT_EQ(0, p[8192]);
+
+	/* The CPU writes everything; the device sees only the synced range. */
+	memset(p, 0xcd, 16 * KiB);
+	ASSERT_EQ(0, arena_sync(fd, a.handle, 8192, 4096, ARENA_SYNC_WRITE | ARENA_SYNC_END));
+	EXPECT_EQ(0xcd, dev_read(imp, 8192));
+	EXPECT_EQ(0xcd, dev_read(imp, 12287));
+	EXPECT_EQ(0xab, dev_read(imp, 12288));
+
+	/* DMA_BUF_IOCTL_SYNC syncs the whole buffer. */
+	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ;
+	dev_write(_metadata, imp, 0, 16 * KiB, 0x5e);
+	ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
+	EXPECT_EQ(0x5e, p[0]);
+	EXPECT_EQ(0x5e, p[16 * KiB - 1]);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+	ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
+
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+	close(buf);
+	munmap(p, 16 * KiB);
+	close(imp);
+	close(fd);
+}
+
+TEST(range_sync_rejects_bad_input)
+{
+	struct arena_sync s;
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 16 * KiB, &a));
+	EXPECT_EQ(0, arena_sync(fd, a.handle, 0, 16 * KiB, ARENA_SYNC_RW));	/* no exports: fine */
+	EXPECT_EQ(-ENOENT, arena_sync(fd, 999, 0, 4096, ARENA_SYNC_READ));
+	EXPECT_EQ(-EINVAL, arena_sync(fd, a.handle, 0, 4096, 0));		/* no direction */
+	EXPECT_EQ(-EINVAL, arena_sync(fd, a.handle, 0, 4096, ARENA_SYNC_READ | 8));
+	EXPECT_EQ(-EINVAL, arena_sync(fd, a.handle, 0, 0, ARENA_SYNC_READ));
+	EXPECT_EQ(-EINVAL, arena_sync(fd, a.handle, 16 * KiB, 1, ARENA_SYNC_READ));
+	EXPECT_EQ(-EINVAL, arena_sync(fd, a.handle, 4096, 16 * KiB, ARENA_SYNC_READ));
+	s = (struct arena_sync){ .handle = a.handle, .length = 4096,
+				 .flags = ARENA_SYNC_READ, .pad = 1 };
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_SYNC, &s));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/*
+ * A sender exports a grant of the default arena, passes the dma-buf over a
+ * unix socket, frees its handle and exits; the receiver then maps it and
+ * finds the bytes; when it closes and unmaps, the memory comes back.
+ */
+TEST(hand_off_across_processes)
+{
+	int sv[2], watch = arena_open(), status;
+	pid_t sender, receiver;
+	uint64_t live;
+
+	ASSERT_LE(0, watch);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	live = arena_info(watch).live_grants;
+	sender = fork();
+	ASSERT_LE(0, sender);
+	if (!sender) {
+		int fd = arena_open(), buf;
+		struct arena_alloc a;
+		char *p;
+
+		if (fd < 0 || arena_alloc(fd, 64 * KiB, &a))
+			_exit(1);
+		p = arena_map(fd, a.offset, 64 * KiB);
+		if (p == MAP_FAILED)
+			_exit(2);
+		stamp(p, 64 * KiB, 51);
+		buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+		if (buf < 0 || send_fd(sv[0], buf))
+			_exit(3);
+		_exit(arena_free(fd, a.handle) ? 4 : 0);	/* and everything closes */
+	}
+	ASSERT_EQ(sender, waitpid(sender, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(live + 1, arena_info(watch).live_grants);
+
+	receiver = fork();
+	ASSERT_LE(0, receiver);
+	if (!receiver) {
+		int buf = recv_fd(sv[1]);
+		char *p;
+
+		if (buf < 0)
+			_exit(1);
+		p = mmap(NULL, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+		if (p == MAP_FAILED)
+			_exit(2);
+		close(buf);
+		if (!stamp_ok(p, 64 * KiB, 51))
+			_exit(3);
+		munmap(p, 64 * KiB);
+		_exit(0);
+	}
+	ASSERT_EQ(receiver, waitpid(receiver, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_TRUE(wait_live(watch, live));
+	close(sv[0]);
+	close(sv[1]);
+	close(watch);
+}
+
+/* Passing the arena file itself passes authority over the whole pool. */
+TEST(hand_off_the_arena_file)
+{
+	int fd = arena_open_buddy(4 * MiB, 0, 0), sv[2], status;
+	struct arena_alloc a;
+	pid_t pid;
+	char *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	p = arena_map(fd, a.offset, 64 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	stamp(p, 64 * KiB, 61);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int got = recv_fd(sv[1]);
+		struct arena_info info;
+		char *w;
+
+		if (got < 0)
+			_exit(1);
+		info = arena_info(got);
+		w = arena_map(got, info.whole_offset, info.size);
+		if (w == MAP_FAILED || !stamp_ok(w + a.arena_offset, 64 * KiB, 61))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(0, send_fd(sv[0], fd));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	munmap(p, 64 * KiB);
+	close(sv[0]);
+	close(sv[1]);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
