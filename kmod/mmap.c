@@ -95,26 +95,20 @@ static void arena_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * Insert PTEs for the pages from @addr, which is at @rel in the region, up
- * to the next PMD boundary, the end of the VMA, of the region's whole pages
- * or of the chunk.  Returns the bytes covered, or the first error other
- * than -EBUSY (a page already mapped by a racing fault).
+ * Insert PTEs for [addr, end), which is at @rel in the region.  The caller
+ * keeps the range within the VMA, the region's whole pages and one chunk.
+ * Returns 0, or the first error other than -EBUSY (a page already mapped
+ * by a racing fault).
  */
-static long arena_insert_ptes(struct vm_area_struct *vma, unsigned long addr, u64 rel)
+static int arena_insert_ptes(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned long end, u64 rel)
 {
 	struct arena_vma *av = arena_vma_of(vma);
-	struct arena *arena = av->arena;
-	u64 off = av->start + rel;
-	u64 chunk_mask = (1ULL << arena->chunk_shift) - 1;
-	u64 chunk_left = chunk_mask + 1 - (off & chunk_mask);
-	unsigned long end = min(vma->vm_end, ALIGN(addr + 1, PMD_SIZE));
+	struct page *first = arena_page(av->arena, av->start + rel);
+	unsigned long total = (end - addr) >> PAGE_SHIFT, n, i, done, left;
 	struct page *pages[ARENA_FAULT_BATCH];
-	struct page *first = arena_page(arena, off);
-	unsigned long total, n, i, done, left;
 	int err;
 
-	end = min_t(u64, end, addr + min(round_down(av->size - rel, PAGE_SIZE), chunk_left));
-	total = (end - addr) >> PAGE_SHIFT;
 	for (done = 0; done < total; ) {
 		n = min_t(unsigned long, total - done, ARENA_FAULT_BATCH);
 		for (i = 0; i < n; i++)
@@ -126,29 +120,62 @@ static long arena_insert_ptes(struct vm_area_struct *vma, unsigned long addr, u6
 		/* @left counts the page that failed: skip one already mapped. */
 		done += n - left + (err ? 1 : 0);
 	}
-	return end - addr;
+	return 0;
+}
+
+/* Whether the 2 MiB at @addr could take a PMD (see arena_pmd_fault()). */
+static bool arena_pmd_span(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct arena_vma *av = arena_vma_of(vma);
+	u64 rel;
+
+	if (!vma->vm_file || av->arena->chunk_shift < PMD_SHIFT ||
+	    addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+		return false;
+	rel = ((u64)(vma->vm_pgoff - av->pgoff) << PAGE_SHIFT) + (addr - vma->vm_start);
+	return rel + PMD_SIZE <= av->size && !((av->start + rel) & (PMD_SIZE - 1));
 }
 
 /*
- * PTEs for the whole window around the fault, whichever byte of it is
- * touched first (memset() writes a buffer's tail first): from the start of
- * the PMD-sized span, the VMA or the chunk, whichever is last.
+ * The PTE window around @addr: the region's whole pages in the VMA, within
+ * @addr's chunk, and short of any neighbouring 2 MiB that could take a PMD
+ * (PTEs there would keep it from getting one).  [*start, *end) at *rel.
  */
+static void arena_pte_window(struct vm_area_struct *vma, unsigned long addr,
+			     unsigned long *start, unsigned long *end, u64 *rel)
+{
+	struct arena_vma *av = arena_vma_of(vma);
+	u64 chunk_mask = (1ULL << av->arena->chunk_shift) - 1;
+	u64 at = ((u64)(vma->vm_pgoff - av->pgoff) << PAGE_SHIFT) + (addr - vma->vm_start);
+	u64 in_chunk = (av->start + at) & chunk_mask;
+	unsigned long lo, hi;
+
+	lo = max(vma->vm_start, addr - (unsigned long)min(at, in_chunk));
+	hi = min_t(u64, vma->vm_end,
+		   addr + min(round_down(av->size - at, PAGE_SIZE), chunk_mask + 1 - in_chunk));
+	if ((addr & PMD_MASK) > lo && arena_pmd_span(vma, (addr & PMD_MASK) - PMD_SIZE))
+		lo = addr & PMD_MASK;
+	if (ALIGN(addr + 1, PMD_SIZE) < hi && arena_pmd_span(vma, ALIGN(addr + 1, PMD_SIZE)))
+		hi = ALIGN(addr + 1, PMD_SIZE);
+	*start = lo;
+	*end = hi;
+	*rel = at - (addr - lo);
+}
+
+/* One fault maps the whole window, whichever byte is touched first. */
 static vm_fault_t arena_fault(struct vm_fault *vmf)
 {
 	struct arena_vma *av = arena_vma_of(vmf->vma);
 	u64 rel = (u64)(vmf->pgoff - av->pgoff) << PAGE_SHIFT;
-	u64 chunk_mask = (1ULL << av->arena->chunk_shift) - 1;
-	unsigned long addr = vmf->address & PAGE_MASK, start;
-	long ret;
+	unsigned long start, end;
+	int err;
 
 	if (vmf->pgoff < av->pgoff || rel + PAGE_SIZE > av->size)
 		return VM_FAULT_SIGBUS;
-	start = max3(vmf->vma->vm_start, addr & PMD_MASK,
-		     addr - (unsigned long)((av->start + rel) & chunk_mask));
-	ret = arena_insert_ptes(vmf->vma, start, rel - (addr - start));
-	if (ret < 0)
-		return vmf_error(ret);
+	arena_pte_window(vmf->vma, vmf->address & PAGE_MASK, &start, &end, &rel);
+	err = arena_insert_ptes(vmf->vma, start, end, rel);
+	if (err)
+		return vmf_error(err);
 	atomic64_inc(&av->arena->pte_faults);
 	return VM_FAULT_NOPAGE;
 }
@@ -197,19 +224,25 @@ static const struct vm_operations_struct arena_vm_ops = {
 	.huge_fault	= arena_huge_fault,
 };
 
-/* Map every whole page of the mapping now (ARENA_CREATE_PREFAULT). */
+/*
+ * Map every whole page of the mapping now (ARENA_CREATE_PREFAULT), a chunk
+ * at a time, with PTEs: ->mmap cannot install PMDs.
+ */
 static void arena_prefault(struct vm_area_struct *vma)
 {
 	struct arena_vma *av = arena_vma_of(vma);
+	u64 chunk = 1ULL << av->arena->chunk_shift;
 	u64 rel = (u64)(vma->vm_pgoff - av->pgoff) << PAGE_SHIFT;
-	unsigned long addr;
-	long done;
+	unsigned long addr = vma->vm_start, end;
 
-	for (addr = vma->vm_start; addr < vma->vm_end && rel + PAGE_SIZE <= av->size;
-	     addr += done, rel += done) {
-		done = arena_insert_ptes(vma, addr, rel);
-		if (done <= 0)
+	while (addr < vma->vm_end && rel + PAGE_SIZE <= av->size) {
+		end = min_t(u64, vma->vm_end,
+			    addr + min(round_down(av->size - rel, PAGE_SIZE),
+				       chunk - ((av->start + rel) & (chunk - 1))));
+		if (arena_insert_ptes(vma, addr, end, rel))
 			return;
+		rel += end - addr;
+		addr = end;
 	}
 }
 

@@ -271,6 +271,30 @@ TEST(small_grants_fault_in_one_batch)
 	close(fd);
 }
 
+/* A small mapping astride a 2 MiB boundary still faults in once. */
+TEST(small_grant_across_a_pmd_boundary_faults_once)
+{
+	struct arena_info before, after;
+	struct arena_alloc a;
+	int fd = arena_open_buddy(4 * MiB, 0, 0);
+	char *hole, *want, *p;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	hole = mmap(NULL, 2 * HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	want = (char *)(((uintptr_t)hole + HPAGE) & ~(HPAGE - 1)) - 32 * KiB;
+	p = mmap(want, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, a.offset);
+	ASSERT_EQ(want, p);
+	before = arena_info(fd);
+	p[0] = 1;			/* before the boundary ... */
+	memset(p, 2, 64 * KiB);		/* ... and after it */
+	after = arena_info(fd);
+	EXPECT_EQ(1, after.pte_faults - before.pte_faults);
+	munmap(hole, 2 * HPAGE);
+	close(fd);
+}
+
 TEST(splitting_a_huge_mapping)
 {
 	struct arena_alloc a;
