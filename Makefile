@@ -15,6 +15,7 @@ KDIR		?= /lib/modules/$(KVER)/build
 MOD_DIR		:= $(BUILD)/kmod-$(KVER)
 
 CC		?= cc
+PREFIX		?= /usr/local
 USER_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE
 KSFT_DIR	:= $(BUILD)/ksft
 SELFTEST_DIR	:= $(BUILD)/selftests
@@ -31,13 +32,49 @@ HOST_TESTS	:= $(patsubst kmod/host/%.c,$(HOST_DIR)/%,$(wildcard kmod/host/*_test
 SANITIZE	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 CLANG		?= clang
 
+# libarena: a shared library (versioned soname, only the API exported), a
+# static one and a pkg-config file.
+LIB_DIR		:= $(BUILD)/userlib
+LIB_VERSION	:= 0.1.0
+LIB_SONAME	:= libarena.so.0
+LIB_SRCS	:= $(wildcard userlib/*.c)
+LIB_OBJS	:= $(patsubst userlib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))
+LIB_CFLAGS	:= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC \
+		   -fvisibility=hidden -Iuapi
+LIB_SO		:= $(LIB_DIR)/libarena.so.$(LIB_VERSION)
+LIB_A		:= $(LIB_DIR)/libarena.a
+# Programs linked with the library, found where it was built.
+LIB_LINK	:= -Iuserlib -L$(LIB_DIR) -larena -Wl,-rpath,$(abspath $(LIB_DIR)) -lpthread
+
 # Benchmarks that run inside the VM against the module.
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_PROGS	:= $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*.c))
 
-.PHONY: all module importer selftests host benches check demo bench clean FORCE
+.PHONY: all module importer userlib selftests host benches check demo bench clean FORCE
 
-all: module host selftests benches
+all: module host userlib selftests benches
+
+$(LIB_DIR)/%.o: userlib/%.c userlib/arena.h userlib/internal.h uapi/linux/arena.h
+	@mkdir -p $(LIB_DIR)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS) userlib/libarena.map
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=userlib/libarena.map \
+		-Wl,-z,defs -o $@ $(LIB_OBJS) -lpthread
+	ln -sf libarena.so.$(LIB_VERSION) $(LIB_DIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(LIB_DIR)/libarena.so
+
+$(LIB_A): $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(LIB_DIR)/arena.pc: userlib/arena.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(PREFIX)/lib|' \
+	    -e 's|@INCLUDEDIR@|$(PREFIX)/include|; s|@VERSION@|$(LIB_VERSION)|' $< > $@
+
+$(LIB_DIR)/arena_demo: userlib/examples/arena_demo.c $(LIB_SO)
+	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< $(LIB_LINK)
+
+userlib: $(LIB_SO) $(LIB_A) $(LIB_DIR)/arena.pc $(LIB_DIR)/arena_demo
 
 # Kbuild of 6.1 writes objects next to the sources, so every kernel gets its
 # own copy of the tree; cp -p keeps mtimes so that rebuilds stay incremental.
@@ -73,6 +110,8 @@ $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h uapi/linux/a
 		-o $@ $< -lpthread $(LDLIBS)
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
+$(SELFTEST_DIR)/libarena_test: LDLIBS += $(LIB_LINK)
+$(SELFTEST_DIR)/libarena_test: $(LIB_SO)
 
 # Unit and model tests run under ASan and UBSan; the stress test and the
 # benchmark run optimised and uninstrumented.
@@ -95,7 +134,10 @@ host: $(HOST_TESTS) $(HOST_DIR)/core_bench $(HOST_DIR)/core_fuzz
 
 $(BENCH_DIR)/%: bench/%.c selftests/arena/arena_util.h uapi/linux/arena.h
 	@mkdir -p $(BENCH_DIR)
-	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $<
+	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< -lpthread $(LDLIBS)
+
+$(BENCH_DIR)/libarena_bench: $(LIB_SO)
+$(BENCH_DIR)/libarena_bench: LDLIBS += $(LIB_LINK)
 
 benches: $(BENCH_PROGS)
 

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Views: immutable, refcounted, O(1) to clone, slice and split.  A view
+ * that becomes empty drops its reference at once.
+ *
+ * Reference counts: taking one is a relaxed increment (the taker already
+ * holds a reference, so nothing can be freed under it); dropping one is a
+ * release decrement, and the thread that drops the last one fences with
+ * acquire before recycling, so that every earlier use of the bytes, on any
+ * thread, happens before they are reused.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void rec_ref(struct arena_rec *rec)
+{
+	atomic_fetch_add_explicit(&rec->refs, 1, memory_order_relaxed);
+}
+
+void arena_rec_unref(struct arena_rec *rec)
+{
+	if (atomic_fetch_sub_explicit(&rec->refs, 1, memory_order_release) != 1)
+		return;
+	atomic_thread_fence(memory_order_acquire);
+	switch (rec->kind) {
+	case REC_GRANT:
+		arena_grant_put(rec);
+		break;
+	case REC_HEAP:
+		free(rec->base);
+		free(rec);
+		break;
+	case REC_DMABUF:
+		munmap(rec->map, rec->map_len);
+		close(rec->fd);
+		free(rec);
+		break;
+	}
+}
+
+static const struct arena_bytes empty_view;
+
+API void arena_bytes_clone(const struct arena_bytes *view, struct arena_bytes *copy)
+{
+	if (view->rec)
+		rec_ref(view->rec);
+	*copy = *view;
+}
+
+API int arena_bytes_slice(const struct arena_bytes *view, size_t from, size_t to,
+			  struct arena_bytes *slice)
+{
+	if (from > to || to > view->len)
+		return -ERANGE;
+	if (from == to) {
+		*slice = empty_view;
+		return 0;
+	}
+	rec_ref(view->rec);
+	*slice = (struct arena_bytes){ view->ptr + from, to - from, view->rec };
+	return 0;
+}
+
+API int arena_bytes_split_to(struct arena_bytes *view, size_t at, struct arena_bytes *head)
+{
+	if (at > view->len)
+		return -ERANGE;
+	if (at == 0) {
+		*head = empty_view;
+	} else if (at == view->len) {
+		*head = *view;		/* the reference moves */
+		*view = empty_view;
+	} else {
+		rec_ref(view->rec);
+		*head = (struct arena_bytes){ view->ptr, at, view->rec };
+		view->ptr += at;
+		view->len -= at;
+	}
+	return 0;
+}
+
+API int arena_bytes_split_off(struct arena_bytes *view, size_t at, struct arena_bytes *tail)
+{
+	if (at > view->len)
+		return -ERANGE;
+	if (at == view->len) {
+		*tail = empty_view;
+	} else if (at == 0) {
+		*tail = *view;
+		*view = empty_view;
+	} else {
+		rec_ref(view->rec);
+		*tail = (struct arena_bytes){ view->ptr + at, view->len - at, view->rec };
+		view->len = at;
+	}
+	return 0;
+}
+
+API void arena_bytes_release(struct arena_bytes *view)
+{
+	if (view->rec)
+		arena_rec_unref(view->rec);
+	*view = empty_view;
+}
+
+API int arena_bytes_advance(struct arena_bytes *view, size_t n)
+{
+	if (n > view->len)
+		return -ERANGE;
+	if (n == view->len) {
+		arena_bytes_release(view);
+	} else {
+		view->ptr += n;
+		view->len -= n;
+	}
+	return 0;
+}
+
+API void arena_bytes_truncate(struct arena_bytes *view, size_t len)
+{
+	if (len >= view->len)
+		return;
+	if (!len)
+		arena_bytes_release(view);
+	else
+		view->len = len;
+}
+
+API int arena_bytes_try_into_mut(struct arena_bytes *view, struct arena_buf *buf)
+{
+	struct arena_rec *rec = view->rec;
+
+	if (!rec || rec->kind == REC_DMABUF)
+		return -EINVAL;
+	if (atomic_load_explicit(&rec->refs, memory_order_acquire) != 1)
+		return -EBUSY;
+	*buf = (struct arena_buf){
+		.ptr = (uint8_t *)view->ptr, .len = view->len,
+		.cap = rec->base + rec->cap - view->ptr, .rec = rec,
+	};
+	*view = empty_view;
+	return 0;
+}

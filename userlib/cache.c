@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Grants in and out: per-thread caches over the pool's shared stacks over
+ * the kernel's batch ioctls (see internal.h for the scheme).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+
+static struct arena_rec *rec_new(struct arena_pool *pool)
+{
+	struct arena_rec *rec;
+
+	pthread_mutex_lock(&pool->lock);
+	rec = pool->spare;
+	if (rec)
+		pool->spare = rec->next;
+	pthread_mutex_unlock(&pool->lock);
+	return rec ? rec : malloc(sizeof(*rec));
+}
+
+static void rec_spare(struct arena_pool *pool, struct arena_rec *rec)
+{
+	pthread_mutex_lock(&pool->lock);
+	rec->next = pool->spare;
+	pool->spare = rec;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Count a syscall in this thread's cache, or in the pool's without one. */
+static void count_syscall(struct arena_pool *pool, struct arena_tcache *tc)
+{
+	if (tc) {
+		tc->counts.syscalls++;
+	} else {
+		pthread_mutex_lock(&pool->lock);
+		pool->retired.syscalls++;
+		pthread_mutex_unlock(&pool->lock);
+	}
+}
+
+/*
+ * Up to @n grants of class @cls from the kernel, as a list; returns how
+ * many (0 with *@err set when none).
+ */
+static unsigned int kernel_alloc(struct arena_pool *pool, struct arena_tcache *tc, int cls,
+				 unsigned int n, struct arena_rec **list, int *err)
+{
+	struct arena_grant_desc g[ARENA_BATCH_MAX];
+	struct arena_alloc_batch b = {
+		.size = pool->classes[cls].size, .grants = (uintptr_t)g,
+		.count = n > ARENA_BATCH_MAX ? ARENA_BATCH_MAX : n,
+	};
+	struct arena_rec *rec;
+	unsigned int i, got = 0;
+
+	count_syscall(pool, tc);
+	if (ioctl(pool->fd, ARENA_IOC_ALLOC_BATCH, &b)) {
+		*err = -errno;
+		return 0;
+	}
+	for (i = 0; i < b.done; i++) {
+		rec = rec_new(pool);
+		if (!rec)
+			goto give_back;
+		memset(rec, 0, sizeof(*rec));
+		rec->kind = REC_GRANT;
+		rec->cls = cls;
+		rec->pool = pool;
+		rec->cap = g[i].granted;
+		rec->handle = g[i].handle;
+		rec->cookie = g[i].offset;
+		rec->arena_offset = g[i].arena_offset;
+		rec->fd = -1;
+		if (pool->whole) {
+			rec->base = pool->whole + g[i].arena_offset;
+		} else {
+			/* The shared default arena: each grant mapped on its own. */
+			count_syscall(pool, tc);
+			rec->map_len = (rec->cap + ARENA_PAGE - 1) & ~(ARENA_PAGE - 1);
+			rec->map = mmap(NULL, rec->map_len, PROT_READ | PROT_WRITE,
+					MAP_SHARED, pool->fd, rec->cookie);
+			if (rec->map == MAP_FAILED) {
+				rec_spare(pool, rec);
+				goto give_back;
+			}
+			rec->base = rec->map;
+		}
+		rec->next = *list;
+		*list = rec;
+		got++;
+	}
+	atomic_fetch_add_explicit(&pool->held, got, memory_order_relaxed);
+	return got;
+
+give_back:
+	/* Grants i..done-1 have no record: they go straight back. */
+	for (; i < b.done; i++) {
+		struct arena_free f = { .handle = g[i].handle };
+
+		ioctl(pool->fd, ARENA_IOC_FREE, &f);
+	}
+	if (!got)
+		*err = -ENOMEM;
+	atomic_fetch_add_explicit(&pool->held, got, memory_order_relaxed);
+	return got;
+}
+
+/* Give @n records of @recs (a list) back to the kernel. */
+int arena_kernel_free(struct arena_pool *pool, struct arena_rec *recs, unsigned int n)
+{
+	uint64_t handles[ARENA_BATCH_MAX];
+	struct arena_free_batch b = { .handles = (uintptr_t)handles };
+	struct arena_rec *rec;
+	int ret = 0;
+
+	while (recs && n) {
+		for (b.count = 0; recs && n && b.count < ARENA_BATCH_MAX; n--) {
+			rec = recs;
+			recs = rec->next;
+			handles[b.count++] = rec->handle;
+			if (rec->map)
+				munmap(rec->map, rec->map_len);
+			rec_spare(pool, rec);
+		}
+		count_syscall(pool, pthread_getspecific(pool->key));
+		if (ioctl(pool->fd, ARENA_IOC_FREE_BATCH, &b))
+			ret = -errno;
+		atomic_fetch_sub_explicit(&pool->held, b.done, memory_order_relaxed);
+	}
+	return ret;
+}
+
+/* Give back all but @keep of the shared stack of @c. */
+void arena_shared_trim(struct arena_pool *pool, struct arena_class *c, unsigned int keep)
+{
+	struct arena_rec *excess = NULL, *rec;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (c->nfree > keep) {
+		rec = c->free;
+		c->free = rec->next;
+		c->nfree--;
+		rec->next = excess;
+		excess = rec;
+		n++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (n)
+		arena_kernel_free(pool, excess, n);
+}
+
+struct arena_tcache *arena_tcache(struct arena_pool *pool)
+{
+	struct arena_tcache *tc = pthread_getspecific(pool->key);
+
+	if (tc)
+		return tc;
+	tc = calloc(1, sizeof(*tc));
+	if (!tc)
+		return NULL;
+	tc->stack = calloc((size_t)pool->nclasses * pool->cache_size, sizeof(*tc->stack));
+	if (!tc->stack || pthread_setspecific(pool->key, tc)) {
+		free(tc->stack);
+		free(tc);
+		return NULL;
+	}
+	tc->pool = pool;
+	pthread_mutex_lock(&pool->lock);
+	tc->next = pool->tcaches;
+	pool->tcaches = tc;
+	pthread_mutex_unlock(&pool->lock);
+	return tc;
+}
+
+static struct arena_rec **tc_stack(struct arena_tcache *tc, int cls)
+{
+	return tc->stack + (size_t)cls * tc->pool->cache_size;
+}
+
+/* Move @n records from the top of a thread's stack to the shared one. */
+static void tc_spill(struct arena_tcache *tc, int cls, unsigned int n)
+{
+	struct arena_pool *pool = tc->pool;
+	struct arena_class *c = &pool->classes[cls];
+	struct arena_rec **stack = tc_stack(tc, cls);
+
+	pthread_mutex_lock(&c->lock);
+	while (n-- && tc->n[cls]) {
+		struct arena_rec *rec = stack[--tc->n[cls]];
+
+		rec->next = c->free;
+		c->free = rec;
+		c->nfree++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	arena_shared_trim(pool, c, pool->cache_size);
+}
+
+/* A dying thread's cache: records to the shared stacks, counts to the pool. */
+void arena_tcache_destroy(void *arg)
+{
+	struct arena_tcache *tc = arg, **pp;
+	struct arena_pool *pool = tc->pool;
+	unsigned int cls;
+
+	if (!pool->forked)
+		for (cls = 0; cls < pool->nclasses; cls++)
+			tc_spill(tc, cls, tc->n[cls]);
+	pthread_mutex_lock(&pool->lock);
+	for (pp = &pool->tcaches; *pp; pp = &(*pp)->next)
+		if (*pp == tc) {
+			*pp = tc->next;
+			break;
+		}
+	pool->retired.hits += tc->counts.hits;
+	pool->retired.refills += tc->counts.refills;
+	pool->retired.spills += tc->counts.spills;
+	pool->retired.heap_spills += tc->counts.heap_spills;
+	pool->retired.syscalls += tc->counts.syscalls;
+	pool->retired.live += tc->counts.live;
+	pthread_mutex_unlock(&pool->lock);
+	free(tc->stack);
+	free(tc);
+}
+
+/* Fill a thread's stack to half: from the shared stack, then the kernel. */
+static int tc_refill(struct arena_tcache *tc, int cls)
+{
+	struct arena_pool *pool = tc->pool;
+	struct arena_class *c = &pool->classes[cls];
+	struct arena_rec **stack = tc_stack(tc, cls);
+	struct arena_rec *list = NULL;
+	unsigned int want = pool->batch;
+	int err = -ENOSPC;
+
+	pthread_mutex_lock(&c->lock);
+	while (want && c->free) {
+		stack[tc->n[cls]++] = c->free;
+		c->free = c->free->next;
+		c->nfree--;
+		want--;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (want && kernel_alloc(pool, tc, cls, want, &list, &err) == 0 && !tc->n[cls])
+		return err;
+	while (list) {
+		stack[tc->n[cls]++] = list;
+		list = list->next;
+	}
+	tc->counts.refills++;
+	return 0;
+}
+
+/* A grant of class @cls with one reference. */
+int arena_grant_get(struct arena_pool *pool, int cls, struct arena_rec **recp)
+{
+	struct arena_tcache *tc;
+	struct arena_rec *rec = NULL;
+	int err = -ENOSPC;
+
+	if (pool->opts.no_cache) {
+		if (!kernel_alloc(pool, NULL, cls, 1, &rec, &err))
+			return err;
+		pthread_mutex_lock(&pool->lock);
+		pool->retired.live++;
+		pthread_mutex_unlock(&pool->lock);
+	} else {
+		tc = arena_tcache(pool);
+		if (!tc)
+			return -ENOMEM;
+		if (tc->n[cls]) {
+			tc->counts.hits++;
+		} else {
+			err = tc_refill(tc, cls);
+			if (err)
+				return err;
+		}
+		rec = tc_stack(tc, cls)[--tc->n[cls]];
+		tc->counts.live++;
+	}
+	atomic_store_explicit(&rec->refs, 1, memory_order_relaxed);
+	*recp = rec;
+	return 0;
+}
+
+/* A grant nobody references any more: into this thread's cache. */
+void arena_grant_put(struct arena_rec *rec)
+{
+	struct arena_pool *pool = rec->pool;
+	struct arena_tcache *tc;
+
+	if (pool->forked)
+		return;		/* the parent's: leave it be */
+	/* An exported grant is never reused here: the dma-buf may live on. */
+	tc = pool->opts.no_cache || atomic_load_explicit(&rec->exported, memory_order_relaxed) ?
+	     NULL : arena_tcache(pool);
+	if (!tc) {
+		pthread_mutex_lock(&pool->lock);
+		pool->retired.live--;
+		pthread_mutex_unlock(&pool->lock);
+		rec->next = NULL;
+		arena_kernel_free(pool, rec, 1);
+		return;
+	}
+	tc->counts.live--;
+	if (tc->n[rec->cls] == pool->cache_size) {
+		tc_spill(tc, rec->cls, pool->batch);
+		tc->counts.spills++;
+	}
+	tc_stack(tc, rec->cls)[tc->n[rec->cls]++] = rec;
+}
