@@ -510,7 +510,35 @@ TEST(bad_pools)
 
 	EXPECT_EQ(-EINVAL, arena_pool_create(&c, NULL, &pool));
 	EXPECT_EQ(NULL, pool);
+	EXPECT_EQ(-ENOTTY, arena_pool_open("/dev/null", NULL, &pool));	/* not an arena */
+	EXPECT_EQ(NULL, pool);
 	arena_pool_close(NULL);
+	pool = buddy_pool(_metadata, 4 * MiB, NULL);
+	ASSERT_NE(NULL, pool);
+	EXPECT_LE(0, arena_pool_fd(pool));
+	EXPECT_EQ(4 * MiB, arena_info(arena_pool_fd(pool)).size);
+	arena_pool_close(pool);
+}
+
+TEST(bad_handoffs)
+{
+	struct arena_bytes v = { 0 }, empty = { 0 };
+	int sv[2], pipefd[2];
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	EXPECT_EQ(-EINVAL, arena_bytes_send(sv[0], &empty));
+	/* A message without a descriptor is not a view. */
+	ASSERT_EQ(5, write(sv[0], "hello", 5));
+	EXPECT_EQ(-EPROTO, arena_bytes_recv(sv[1], &v));
+	EXPECT_EQ(NULL, v.rec);
+	close(sv[0]);
+	EXPECT_EQ(-ENOTCONN, arena_bytes_recv(sv[1], &v));	/* the peer went */
+	close(sv[1]);
+	/* Only a dma-buf (or anything with a size to map) wraps. */
+	ASSERT_EQ(0, pipe(pipefd));
+	EXPECT_EQ(-ESPIPE, arena_bytes_from_dmabuf(pipefd[0], 0, 1, &v));	/* closes it */
+	EXPECT_EQ(-1, fcntl(pipefd[0], F_GETFD));
+	close(pipefd[1]);
 }
 
 TEST_HARNESS_MAIN
