@@ -47,8 +47,24 @@
 #define ARENA_FIRST_HANDLE	2
 #define ARENA_MAX_HANDLE	INT_MAX
 
+struct arena_named;
+
 struct arena {
 	struct kref ref;
+	u32 id;				/* in the registry, for netlink */
+	u32 kind;			/* ARENA_KIND_* */
+	char name[ARENA_NAME_MAX];	/* named arenas */
+	struct arena_named *named;	/* named arenas: their device */
+	kuid_t dev_uid;			/* named arenas: their node's owner, */
+	kgid_t dev_gid;			/* group and permission bits */
+	umode_t dev_mode;
+	kuid_t owner;			/* who made it */
+	pid_t owner_pid;
+	atomic_t holders;		/* files bound to it */
+	unsigned long next_full_event;	/* jiffies: events are rate-limited */
+	unsigned long next_low_check;
+	unsigned long low_quiet_until;
+	atomic_t low;			/* under the low-space watermark */
 	u32 mode;			/* ARENA_MODE_* */
 	u32 flags;			/* ARENA_CREATE_* */
 	int node;
@@ -136,15 +152,23 @@ extern u64 arena_max_memory;
 extern ulong arena_zero_inline_max;	/* zeroed by the releaser up to this */
 extern struct workqueue_struct *arena_wq;
 extern const struct file_operations arena_fops;
+extern const struct file_operations arena_named_fops;
 
 /* arenas.c */
 int arena_fs_init(void);
 void arena_fs_exit(void);
 struct inode *arena_alloc_inode(void);
-struct arena *arena_create(const struct arena_create *c);
+struct arena *arena_create(const struct arena_create *c, u32 kind, const char **why);
+int arena_register(struct arena *arena);
+struct arena *arena_find(u32 id);
+struct arena *arena_next(unsigned long *id);
+int arena_generation(void);
+void arena_note_full(struct arena *arena);
+void arena_note_granted(struct arena *arena);
 void arena_get(struct arena *arena);
 void arena_put(struct arena *arena);
 void arena_fill_info(struct arena *arena, struct arena_info *info);
+u32 arena_fragmentation(const struct arena_info *info);
 bool arena_has_space(struct arena *arena);
 struct page *arena_page(struct arena *arena, u64 offset);
 
@@ -164,9 +188,24 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 int arena_sync_range(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 
 /* file.c */
+int arena_file_open(struct file *file, struct arena *arena);
 int arena_file_bind(struct file *file, struct arena *arena);
 struct arena *arena_file_arena(struct file *file, bool bind_default);
 extern struct arena *arena_default;
+
+/* named.c */
+int arena_named_init(void);
+void arena_named_exit(void);
+struct arena *arena_named_create(const struct arena_create *c, const char *name,
+				 kuid_t uid, kgid_t gid, umode_t mode, const char **why, int *err);
+int arena_named_delete(const char *name, u32 id, const char **why);
+struct arena *arena_named_find(const char *name);
+int arena_named_open(struct inode *inode, struct file *file);
+
+/* netlink.c */
+int arena_nl_init(void);
+void arena_nl_exit(void);
+void arena_nl_event(struct arena *arena, u32 event);
 
 /* ioctl.c */
 long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -15,6 +15,8 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/cred.h>
+#include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -25,6 +27,13 @@
 
 u64 arena_max_memory;			/* bytes all arenas may hold */
 static atomic64_t arena_charged;	/* bytes they hold */
+
+/* Every arena by id, for netlink; the generation changes with the set. */
+static DEFINE_XARRAY_ALLOC1(arena_ids);
+static u32 arena_next_id;
+static atomic_t arena_gen = ATOMIC_INIT(1);
+
+#define ARENA_EVENT_INTERVAL	HZ	/* per arena, per kind of event */
 
 static struct vfsmount *arena_mnt;
 
@@ -184,52 +193,88 @@ static int arena_geometry(struct arena *arena, const struct arena_create *c,
 	return 0;
 }
 
-static int arena_check_create(const struct arena_create *c)
+static int arena_check_create(const struct arena_create *c, const char **why)
 {
-	if (c->flags & ~ARENA_CREATE_FLAGS)
+	if (c->flags & ~ARENA_CREATE_FLAGS) {
+		*why = "unknown flags";
 		return -EINVAL;
+	}
 	switch (c->mode) {
 	case ARENA_MODE_FIXED:
-		if (c->size || c->min_block || (c->flags & ARENA_CREATE_NEAREST))
+		if (c->size || c->min_block || (c->flags & ARENA_CREATE_NEAREST)) {
+			*why = "a fixed arena takes slot size, count and alignment only";
 			return -EINVAL;
+		}
 		break;
 	case ARENA_MODE_BUDDY:
-		if (c->slot_size || c->slot_count || c->align)
+		if (c->slot_size || c->slot_count || c->align) {
+			*why = "a buddy arena takes size and minimum block only";
 			return -EINVAL;
+		}
 		break;
 	default:
+		*why = "mode must be fixed or buddy";
 		return -EINVAL;
 	}
 	if (c->node != ARENA_NODE_LOCAL &&
-	    (c->node < 0 || c->node >= nr_node_ids || !node_online(c->node)))
+	    (c->node < 0 || c->node >= nr_node_ids || !node_online(c->node))) {
+		*why = "no such NUMA node online";
 		return -EINVAL;
-	if (c->chunk_order > ARENA_MAX_PAGE_ORDER)
+	}
+	if (c->chunk_order > ARENA_MAX_PAGE_ORDER) {
+		*why = "chunk order above the page allocator's largest";
 		return -EINVAL;
+	}
 	return 0;
+}
+
+static const char *arena_why(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "invalid geometry: sizes must be powers of two, blocks at most a chunk";
+	case -EOVERFLOW:
+		return "geometry too large: sizes overflow, or too many blocks to index";
+	case -EDQUOT:
+		return "the module's max_memory would be exceeded";
+	case -ENOMEM:
+		return "no memory for chunks of that order (or the memory cgroup's limit)";
+	}
+	return NULL;
 }
 
 /**
  * arena_create() - make an arena with the geometry of @c
  * @c: the geometry and flags, as ARENA_IOC_CREATE takes them
+ * @kind: ARENA_KIND_*
+ * @why: receives a reason for a failure, for netlink's extended ack
+ *
+ * The arena is not yet visible over netlink: the caller finishes it
+ * (a name, a device node) and then calls arena_register().
  *
  * Return: the arena with one reference, or an ERR_PTR: -EINVAL or
  * -EOVERFLOW for a bad geometry, -EDQUOT beyond the module's memory cap,
  * -ENOMEM if the page allocator has no chunks of that order (after falling
  * back to smaller ones if ARENA_CREATE_SMALLER_CHUNKS allows it).
  */
-struct arena *arena_create(const struct arena_create *c)
+struct arena *arena_create(const struct arena_create *c, u32 kind, const char **why)
 {
 	unsigned int order, min_order;
 	struct arena *arena;
 	int ret;
 
-	ret = arena_check_create(c);
+	*why = NULL;
+	ret = arena_check_create(c, why);
 	if (ret)
 		return ERR_PTR(ret);
 	arena = kzalloc(sizeof(*arena), GFP_KERNEL_ACCOUNT);
 	if (!arena)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&arena->ref);
+	arena->kind = kind;
+	arena->owner = current_euid();
+	arena->owner_pid = task_tgid_vnr(current);
+	atomic_set(&arena->holders, 0);
 	arena->mode = c->mode;
 	arena->flags = c->flags;
 	arena->node = c->node == ARENA_NODE_LOCAL ? numa_node_id() : c->node;
@@ -265,13 +310,134 @@ struct arena *arena_create(const struct arena_create *c)
 	return arena;
 
 free:
+	*why = *why ?: arena_why(ret);
 	kfree(arena);
 	return ERR_PTR(ret);
+}
+
+/**
+ * arena_register() - give a finished arena its id, and tell listeners
+ * @arena: from arena_create()
+ *
+ * On failure the caller still owns @arena and puts it.
+ *
+ * Return: 0, -ENOMEM, or -EBUSY when every id is taken.
+ */
+int arena_register(struct arena *arena)
+{
+	int ret;
+
+	ret = xa_alloc_cyclic(&arena_ids, &arena->id, arena, xa_limit_31b,
+			      &arena_next_id, GFP_KERNEL);
+	if (ret < 0)
+		return ret;
+	atomic_inc(&arena_gen);
+	arena_nl_event(arena, ARENA_EVENT_MADE);
+	return 0;
+}
+
+/* The arena of @id with a reference, or NULL. */
+struct arena *arena_find(u32 id)
+{
+	struct arena *arena;
+
+	xa_lock(&arena_ids);
+	arena = xa_load(&arena_ids, id);
+	if (arena && !kref_get_unless_zero(&arena->ref))
+		arena = NULL;
+	xa_unlock(&arena_ids);
+	return arena;
+}
+
+/* The first arena from *@id on, with a reference; *@id becomes its id. */
+struct arena *arena_next(unsigned long *id)
+{
+	struct arena *arena;
+
+	xa_lock(&arena_ids);
+	for (;;) {
+		arena = xa_find(&arena_ids, id, ULONG_MAX, XA_PRESENT);
+		if (!arena || kref_get_unless_zero(&arena->ref))
+			break;
+		(*id)++;	/* being released: skip it */
+	}
+	xa_unlock(&arena_ids);
+	return arena;
+}
+
+int arena_generation(void)
+{
+	return atomic_read(&arena_gen);
+}
+
+static void arena_core_stats(struct arena *arena, struct arena_core_stats *st)
+{
+	if (arena->mode == ARENA_MODE_FIXED)
+		arena_slots_stats(&arena->slots, st);
+	else
+		arena_buddy_stats(&arena->buddy, st);
+}
+
+/*
+ * Crossing the low-space watermark tells listeners once per crossing, and
+ * once a second at most; climbing back above twice the watermark re-arms it.
+ */
+static void arena_check_low(struct arena *arena)
+{
+	struct arena_core_stats st;
+	u64 free;
+
+	arena_core_stats(arena, &st);
+	free = arena->size - min(st.bytes_reserved, arena->size);
+	if (free * 100 < arena->size * ARENA_LOW_PERCENT) {
+		if (!atomic_xchg(&arena->low, 1) &&
+		    time_after_eq(jiffies, READ_ONCE(arena->low_quiet_until))) {
+			WRITE_ONCE(arena->low_quiet_until, jiffies + ARENA_EVENT_INTERVAL);
+			arena_nl_event(arena, ARENA_EVENT_LOW);
+		}
+	} else if (free * 100 > arena->size * 2 * ARENA_LOW_PERCENT) {
+		atomic_set(&arena->low, 0);
+	}
+}
+
+/*
+ * An allocation found no space: tell listeners, once a second at most.
+ * A full arena is also a low one, which sampling may not have seen yet.
+ */
+void arena_note_full(struct arena *arena)
+{
+	unsigned long next = READ_ONCE(arena->next_full_event);
+
+	arena_check_low(arena);
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&arena->next_full_event, next, jiffies + ARENA_EVENT_INTERVAL) != next)
+		return;
+	arena_nl_event(arena, ARENA_EVENT_FULL);
+}
+
+/*
+ * After a grant: look at the watermark, at most every tenth of a second
+ * (the look sums per-CPU counters); one caller at a time wins the look.
+ */
+void arena_note_granted(struct arena *arena)
+{
+	unsigned long next = READ_ONCE(arena->next_low_check);
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&arena->next_low_check, next, jiffies + HZ / 10) != next)
+		return;
+	arena_check_low(arena);
 }
 
 static void arena_release(struct kref *ref)
 {
 	struct arena *arena = container_of(ref, struct arena, ref);
+
+	if (arena->id) {	/* registered: ids start at 1 */
+		xa_erase(&arena_ids, arena->id);
+		atomic_inc(&arena_gen);
+		arena_nl_event(arena, ARENA_EVENT_REMOVED);
+	}
 
 	/* No grant, mapping or file is left, so no zeroing work either. */
 	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas) ||
@@ -300,14 +466,6 @@ struct page *arena_page(struct arena *arena, u64 offset)
 	return nth_page(chunk, (offset & ((1ULL << arena->chunk_shift) - 1)) >> PAGE_SHIFT);
 }
 
-static void arena_core_stats(struct arena *arena, struct arena_core_stats *st)
-{
-	if (arena->mode == ARENA_MODE_FIXED)
-		arena_slots_stats(&arena->slots, st);
-	else
-		arena_buddy_stats(&arena->buddy, st);
-}
-
 /* Whether an allocation of the smallest size could succeed now. */
 bool arena_has_space(struct arena *arena)
 {
@@ -317,6 +475,21 @@ bool arena_has_space(struct arena *arena)
 		return arena_buddy_largest_free(&arena->buddy) != 0;
 	arena_core_stats(arena, &st);
 	return st.largest_free_block != 0;
+}
+
+/*
+ * How far, in per mille, the largest free block falls short of the largest
+ * block the free bytes could make (no block is larger than max_block): 0
+ * for an empty arena, near 1000 when the free bytes are all crumbs.
+ */
+u32 arena_fragmentation(const struct arena_info *info)
+{
+	u64 free = info->size - min(info->bytes_reserved, info->size);
+	u64 best = min(free, info->max_block);
+
+	if (info->mode == ARENA_MODE_FIXED || !best)
+		return 0;
+	return 1000 - div64_u64(min(info->largest_free_block, best) * 1000, best);
 }
 
 void arena_fill_info(struct arena *arena, struct arena_info *info)
@@ -330,7 +503,9 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 			    ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
 			    ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
 			    ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC |
-			    ARENA_FEATURE_FILELESS,
+			    ARENA_FEATURE_FILELESS | ARENA_FEATURE_NETLINK,
+		.id = arena->id,
+		.kind = arena->kind,
 		.mode = arena->mode,
 		.flags = arena->flags,
 		.node = arena->node,

@@ -19,7 +19,15 @@
 
 struct arena *arena_default;
 
-static int arena_open(struct inode *inode, struct file *file)
+/**
+ * arena_file_open() - set up an open file of /dev/arena or a named arena
+ * @file: the file
+ * @arena: the arena to bind it to at once, taking over the caller's
+ *	reference; NULL for a fresh /dev/arena file
+ *
+ * Return: 0 or -ENOMEM (the reference on @arena is then still the caller's).
+ */
+int arena_file_open(struct file *file, struct arena *arena)
 {
 	struct arena_file *af = kzalloc(sizeof(*af), GFP_KERNEL_ACCOUNT);
 
@@ -37,7 +45,16 @@ static int arena_open(struct inode *inode, struct file *file)
 	af->next_handle = ARENA_FIRST_HANDLE;
 	file->f_mapping = af->inode->i_mapping;
 	file->private_data = af;
+	if (arena) {
+		af->arena = arena;
+		atomic_inc(&arena->holders);
+	}
 	return 0;
+}
+
+static int arena_open(struct inode *inode, struct file *file)
+{
+	return arena_file_open(file, NULL);
 }
 
 static int arena_release(struct inode *inode, struct file *file)
@@ -49,8 +66,10 @@ static int arena_release(struct inode *inode, struct file *file)
 	xa_for_each(&af->handles, handle, grant)
 		arena_grant_put(grant);
 	xa_destroy(&af->handles);
-	if (af->arena)
+	if (af->arena) {
+		atomic_dec(&af->arena->holders);
 		arena_put(af->arena);
+	}
 	iput(af->inode);
 	mutex_destroy(&af->lock);
 	kfree(af);
@@ -71,10 +90,12 @@ int arena_file_bind(struct file *file, struct arena *arena)
 	int ret = 0;
 
 	mutex_lock(&af->lock);
-	if (af->arena)
+	if (af->arena) {
 		ret = -EBUSY;
-	else
+	} else {
 		af->arena = arena;
+		atomic_inc(&arena->holders);
+	}
 	mutex_unlock(&af->lock);
 	return ret;
 }
@@ -100,6 +121,7 @@ struct arena *arena_file_arena(struct file *file, bool bind_default)
 		if (bind_default) {
 			arena_get(arena);
 			af->arena = arena;
+			atomic_inc(&arena->holders);
 		}
 	}
 	mutex_unlock(&af->lock);
@@ -133,15 +155,18 @@ static __poll_t arena_poll(struct file *file, poll_table *wait)
 	return arena_has_space(arena) ? EPOLLOUT | EPOLLWRNORM : 0;
 }
 
-const struct file_operations arena_fops = {
-	.owner			= THIS_MODULE,
-	.open			= arena_open,
-	.release		= arena_release,
-	.unlocked_ioctl		= arena_ioctl,
-	.compat_ioctl		= compat_ptr_ioctl,
-	.mmap			= arena_mmap,
-	.get_unmapped_area	= thp_get_unmapped_area,
-	.poll			= arena_poll,
-	.fsync			= noop_fsync,
-	.llseek			= noop_llseek,
-};
+#define ARENA_FOPS(open_fn)						\
+	.owner			= THIS_MODULE,				\
+	.open			= open_fn,				\
+	.release		= arena_release,			\
+	.unlocked_ioctl		= arena_ioctl,				\
+	.compat_ioctl		= compat_ptr_ioctl,			\
+	.mmap			= arena_mmap,				\
+	.get_unmapped_area	= thp_get_unmapped_area,		\
+	.poll			= arena_poll,				\
+	.fsync			= noop_fsync,				\
+	.llseek			= noop_llseek
+
+/* /dev/arena, and the named arenas' nodes: the same but for open. */
+const struct file_operations arena_fops = { ARENA_FOPS(arena_open) };
+const struct file_operations arena_named_fops = { ARENA_FOPS(arena_named_open) };

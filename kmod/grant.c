@@ -224,6 +224,10 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		flush_work(&arena->zero_work);
 		got = arena_core_alloc(arena, size, n, blks);
 	}
+	if (got == -ENOSPC)
+		arena_note_full(arena);
+	else if (got > 0)
+		arena_note_granted(arena);
 	for (; got > 0 && made < (unsigned int)got; made++) {
 		struct arena_grant *grant = grants[made];
 

@@ -16,7 +16,7 @@
 #include "arena.h"
 
 /* The first published size of each struct; they only grow. */
-#define ARENA_INFO_SIZE_VER0		sizeof(struct arena_info)
+#define ARENA_INFO_SIZE_VER0		offsetofend(struct arena_info, exported_grants)
 #define ARENA_CREATE_SIZE_VER0		sizeof(struct arena_create)
 #define ARENA_ALLOC_SIZE_VER0		sizeof(struct arena_alloc)
 #define ARENA_FREE_SIZE_VER0		sizeof(struct arena_free)
@@ -50,6 +50,7 @@ static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
 	struct arena_file *af = file->private_data;
 	struct arena_create c;
 	struct arena *arena;
+	const char *why;
 	int ret;
 
 	ret = copy_struct_from_user(&c, sizeof(c), uarg, usize);
@@ -57,10 +58,10 @@ static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
 		return ret;
 	if (READ_ONCE(af->arena))
 		return -EBUSY;	/* cheap early answer; binding decides */
-	arena = arena_create(&c);
+	arena = arena_create(&c, ARENA_KIND_PRIVATE, &why);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
-	ret = arena_file_bind(file, arena);
+	ret = arena_register(arena) ?: arena_file_bind(file, arena);
 	if (ret)
 		arena_put(arena);
 	return ret;

@@ -56,6 +56,20 @@ static inline int arena_folio_mapcount(struct folio *folio)
 #define arena_folio_mapcount(folio)	folio_mapcount(folio)
 #endif
 
+/* class_create() lost its owner argument in 6.4. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define arena_class_create(name)	class_create(THIS_MODULE, name)
+#else
+#define arena_class_create(name)	class_create(name)
+#endif
+
+/* struct device_type's devnode() takes a const device from 6.2. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define arena_devnode_dev	struct device
+#else
+#define arena_devnode_dev	const struct device
+#endif
+
 /*
  * The largest order the page allocator serves: MAX_ORDER was exclusive
  * until 6.4, inclusive from 6.4 and renamed MAX_PAGE_ORDER in 6.8.

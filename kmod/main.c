@@ -72,6 +72,8 @@ static int __init arena_make_default(void)
 {
 	struct arena_create c = { .node = default_node };
 	struct arena *arena;
+	const char *why;
+	int ret;
 
 	if (!default_size)
 		return 0;
@@ -87,11 +89,16 @@ static int __init arena_make_default(void)
 		pr_err("default_mode must be buddy or fixed, not '%s'\n", default_mode);
 		return -EINVAL;
 	}
-	arena = arena_create(&c);
+	arena = arena_create(&c, ARENA_KIND_DEFAULT, &why);
 	if (IS_ERR(arena)) {
-		pr_err("cannot make the default arena of %lu bytes: %ld\n",
-		       default_size, PTR_ERR(arena));
+		pr_err("cannot make the default arena of %lu bytes: %s (%ld)\n",
+		       default_size, why ?: "error", PTR_ERR(arena));
 		return PTR_ERR(arena);
+	}
+	ret = arena_register(arena);
+	if (ret) {
+		arena_put(arena);
+		return ret;
 	}
 	arena_default = arena;
 	return 0;
@@ -119,17 +126,28 @@ static int __init arena_init(void)
 	ret = arena_fs_init();
 	if (ret)
 		goto destroy_wq;
-	ret = arena_make_default();
+	ret = arena_named_init();
 	if (ret)
 		goto fs_exit;
-	ret = misc_register(&arena_misc);
+	ret = arena_make_default();
+	if (ret)
+		goto named_exit;
+	/* The ways in, last: everything they reach is ready. */
+	ret = arena_nl_init();
 	if (ret)
 		goto put_default;
+	ret = misc_register(&arena_misc);
+	if (ret)
+		goto nl_exit;
 	return 0;
 
+nl_exit:
+	arena_nl_exit();
 put_default:
 	if (arena_default)
 		arena_put(arena_default);
+named_exit:
+	arena_named_exit();
 fs_exit:
 	arena_fs_exit();
 destroy_wq:
@@ -140,6 +158,9 @@ destroy_wq:
 static void __exit arena_exit(void)
 {
 	misc_deregister(&arena_misc);
+	arena_nl_exit();
+	/* No file holds the module now, so no named arena is in use. */
+	arena_named_exit();
 	/* Grants released just before unload may still be zeroing: finish. */
 	destroy_workqueue(arena_wq);
 	if (arena_default)

@@ -327,7 +327,7 @@ void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
 	vma->vm_ops = &arena_vm_ops;
 	vma->vm_private_data = av;
 	if (!av->file && (av->arena->flags & ARENA_CREATE_FILELESS) &&
-	    vma->vm_file->f_op == &arena_fops) {
+	    (vma->vm_file->f_op == &arena_fops || vma->vm_file->f_op == &arena_named_fops)) {
 		av->file = vma->vm_file;	/* its reference moves too */
 		vma->vm_file = NULL;
 		vm_flags_set(vma, VM_DONTDUMP);

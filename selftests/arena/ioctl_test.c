@@ -5,6 +5,8 @@
  * errors for a bad geometry, an oversized request and a full arena.
  * Needs the module loaded with its default parameters.
  */
+#include <stddef.h>
+
 #include "arena_util.h"
 
 #include "../kselftest_harness.h"
@@ -31,8 +33,10 @@ TEST(info_of_fresh_file_is_default_arena)
 	EXPECT_EQ(ARENA_FEATURE_FIXED | ARENA_FEATURE_BUDDY | ARENA_FEATURE_BATCH |
 		  ARENA_FEATURE_WAIT | ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
 		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
-		  ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC | ARENA_FEATURE_FILELESS,
-		  info.features);
+		  ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC | ARENA_FEATURE_FILELESS |
+		  ARENA_FEATURE_NETLINK, info.features);
+	EXPECT_NE(0, info.id);
+	EXPECT_EQ(ARENA_KIND_DEFAULT, info.kind);
 	close(fd);
 }
 
@@ -47,6 +51,11 @@ TEST(info_struct_sizes)
 	ASSERT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_INFO, sizeof(buf)), buf));
 	EXPECT_EQ(ARENA_MODE_BUDDY, ((struct arena_info *)buf)->mode);
 	EXPECT_TRUE(all_zero(buf + sizeof(struct arena_info), 64));
+	/* The first version, without id and kind: filled, nothing past it. */
+	memset(buf, 0xa5, sizeof(buf));
+	ASSERT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_INFO, offsetof(struct arena_info, id)), buf));
+	EXPECT_EQ(64 * MiB, ((struct arena_info *)buf)->size);
+	EXPECT_EQ(0xa5a5a5a5, ((struct arena_info *)buf)->id);
 	/* Shorter than the first version: refused. */
 	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_INFO, 16), buf));
 	EXPECT_EQ(EINVAL, errno);

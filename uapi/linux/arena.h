@@ -74,6 +74,7 @@ struct arena_create {
 #define ARENA_FEATURE_DMABUF		_BITULL(8)
 #define ARENA_FEATURE_SYNC		_BITULL(9)
 #define ARENA_FEATURE_FILELESS		_BITULL(10)
+#define ARENA_FEATURE_NETLINK		_BITULL(11)	/* family "arena", named arenas */
 
 /* ARENA_IOC_INFO: the geometry and counters of the file's arena. */
 struct arena_info {
@@ -106,6 +107,9 @@ struct arena_info {
 	__u64 pte_faults;	/* faults served with PTEs (a batch each) */
 	__u64 live_grants;	/* grants whose memory is not back yet */
 	__u64 exported_grants;
+	/* Since ARENA_FEATURE_NETLINK (the structure grew; older sizes work). */
+	__u32 id;		/* the arena's id in the "arena" netlink family */
+	__u32 kind;		/* enum arena_kind */
 };
 
 /* struct arena_alloc.flags */
@@ -216,5 +220,96 @@ struct arena_sync {
 #define ARENA_IOC_FREE_BATCH	_IOWR(ARENA_IOC_MAGIC, 0x05, struct arena_free_batch)
 #define ARENA_IOC_EXPORT	_IOWR(ARENA_IOC_MAGIC, 0x06, struct arena_export)
 #define ARENA_IOC_SYNC		_IOW(ARENA_IOC_MAGIC, 0x07, struct arena_sync)
+
+/*
+ * The control plane: generic netlink family ARENA_GENL_NAME.  Named arenas
+ * appear as /dev/arenas/<name>.  See Documentation/abi.rst, "netlink".
+ */
+#define ARENA_GENL_NAME		"arena"
+#define ARENA_GENL_VERSION	1
+#define ARENA_GENL_MCGRP_EVENTS	"events"
+#define ARENA_NAME_MAX		32	/* with the NUL: [a-z0-9_-]{1,31} */
+
+enum arena_cmd {
+	ARENA_CMD_UNSPEC,
+	ARENA_CMD_GET,		/* one arena (ID or NAME), or dump them all */
+	ARENA_CMD_NEW,		/* make a named arena (CAP_SYS_ADMIN) */
+	ARENA_CMD_DEL,		/* remove a named arena (CAP_SYS_ADMIN) */
+	ARENA_CMD_EVENT,	/* multicast on ARENA_GENL_MCGRP_EVENTS */
+	__ARENA_CMD_MAX,
+};
+
+#define ARENA_CMD_MAX		(__ARENA_CMD_MAX - 1)
+
+/* What an arena is. */
+enum arena_kind {
+	ARENA_KIND_DEFAULT = 1,	/* made at module load */
+	ARENA_KIND_PRIVATE,	/* ARENA_IOC_CREATE */
+	ARENA_KIND_NAMED,	/* ARENA_CMD_NEW */
+};
+
+enum arena_event_kind {
+	ARENA_EVENT_MADE = 1,
+	ARENA_EVENT_REMOVED,
+	ARENA_EVENT_FULL,	/* an allocation failed for lack of space */
+	ARENA_EVENT_LOW,	/* free space fell below ARENA_LOW_PERCENT */
+};
+
+#define ARENA_LOW_PERCENT	10	/* the low-space watermark, of the size */
+
+enum arena_attr {
+	ARENA_A_UNSPEC,
+	ARENA_A_PAD,
+	ARENA_A_ID,		/* u32 */
+	ARENA_A_NAME,		/* string: named arenas */
+	ARENA_A_KIND,		/* u32: enum arena_kind */
+	ARENA_A_OWNER_UID,	/* u32: who made it */
+	ARENA_A_OWNER_PID,	/* u32 */
+	ARENA_A_MODE,		/* u32: ARENA_MODE_* */
+	ARENA_A_FLAGS,		/* u32: ARENA_CREATE_* */
+	ARENA_A_NODE,		/* s32 */
+	ARENA_A_CHUNK_ORDER,	/* u32 */
+	ARENA_A_NR_CHUNKS,	/* u64 */
+	ARENA_A_SIZE,		/* u64 */
+	ARENA_A_MIN_BLOCK,	/* u64 */
+	ARENA_A_MAX_BLOCK,	/* u64 */
+	ARENA_A_SLOT_SIZE,	/* u64 */
+	ARENA_A_SLOT_COUNT,	/* u64 */
+	ARENA_A_ALIGN,		/* u64 */
+	ARENA_A_DEV_UID,	/* u32: named arenas' device node */
+	ARENA_A_DEV_GID,	/* u32 */
+	ARENA_A_DEV_MODE,	/* u32: permission bits */
+	ARENA_A_HOLDERS,	/* u32: open files on the arena */
+	ARENA_A_STATS,		/* nest: ARENA_S_* */
+	ARENA_A_EVENT,		/* u32: enum arena_event_kind */
+	__ARENA_A_MAX,
+};
+
+#define ARENA_A_MAX		(__ARENA_A_MAX - 1)
+
+/* In ARENA_A_STATS; all u64 but ARENA_S_FRAGMENTATION. */
+enum arena_stat {
+	ARENA_S_UNSPEC,
+	ARENA_S_PAD,
+	ARENA_S_ALLOCATIONS_OK,
+	ARENA_S_ALLOCATIONS_FAILED,
+	ARENA_S_FREES,
+	ARENA_S_BYTES_RESERVED,
+	ARENA_S_BYTES_LIVE,
+	ARENA_S_SPLITS,
+	ARENA_S_COALESCES,
+	ARENA_S_LARGEST_FREE_BLOCK,
+	ARENA_S_BYTES_MAPPED,
+	ARENA_S_PMD_FAULTS,
+	ARENA_S_PTE_FAULTS,
+	ARENA_S_LIVE_GRANTS,
+	ARENA_S_EXPORTED_GRANTS,
+	ARENA_S_METADATA_BYTES,
+	/* u32, per mille: 1000 * (1 - largest free / min(free, max_block)) */
+	ARENA_S_FRAGMENTATION,
+	__ARENA_S_MAX,
+};
+
+#define ARENA_S_MAX		(__ARENA_S_MAX - 1)
 
 #endif /* _UAPI_LINUX_ARENA_H */

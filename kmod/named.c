@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Named arenas: made and removed by an administrator over netlink, each a
+ * character device /dev/arenas/<name> whose owner, group and mode the
+ * administrator sets, so that file permissions decide who may use it.
+ *
+ * A named arena stays until it is removed, which is refused (EBUSY) while
+ * any file has it open or any of its grants is alive (mapped or exported):
+ * removal never pulls memory from under a user.  Opening and removal are
+ * serialised by named_lock, so a file cannot open an arena being removed.
+ * Unloading the module removes every named arena (nobody can hold one
+ * then: open files hold the module).
+ */
+
+#include <linux/cdev.h>
+#include <linux/ctype.h>
+#include <linux/cred.h>
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+
+#include "arena.h"
+#include "kcompat.h"
+
+#define ARENA_NAMED_MAX	256	/* named arenas at once */
+
+struct arena_named {
+	struct arena *arena;		/* counted */
+	struct cdev cdev;
+	struct device dev;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	bool removed;
+};
+
+static DEFINE_MUTEX(named_lock);	/* protects named_arenas and removal */
+static DEFINE_XARRAY_ALLOC(named_arenas);	/* minor -> struct arena_named */
+static dev_t named_devt;
+static struct class *named_class;
+
+static char *named_devnode(arena_devnode_dev *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
+{
+	const struct arena_named *named = container_of(dev, struct arena_named, dev);
+
+	if (mode)
+		*mode = named->mode;
+	if (uid)
+		*uid = named->uid;
+	if (gid)
+		*gid = named->gid;
+	return kasprintf(GFP_KERNEL, "arenas/%s", named->arena->name);
+}
+
+static void named_release(struct device *dev)
+{
+	kfree(container_of(dev, struct arena_named, dev));
+}
+
+static const struct device_type named_type = {
+	.name		= "arena",
+	.devnode	= named_devnode,
+	.release	= named_release,
+};
+
+int arena_named_open(struct inode *inode, struct file *file)
+{
+	struct arena_named *named = container_of(inode->i_cdev, struct arena_named, cdev);
+	struct arena *arena = NULL;
+	int ret;
+
+	mutex_lock(&named_lock);
+	if (!named->removed) {
+		arena = named->arena;
+		arena_get(arena);
+		atomic_inc(&arena->holders);	/* so removal sees it at once */
+	}
+	mutex_unlock(&named_lock);
+	if (!arena)
+		return -ENODEV;
+	ret = arena_file_open(file, arena);	/* binds; takes over the reference */
+	atomic_dec(&arena->holders);		/* binding counted it for good */
+	if (ret)
+		arena_put(arena);
+	return ret;
+}
+
+static bool named_valid(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (!len || len >= ARENA_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(islower(name[i]) || isdigit(name[i]) || name[i] == '_' || name[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Caller holds named_lock. */
+static struct arena_named *named_lookup(const char *name, u32 id)
+{
+	struct arena_named *named;
+	unsigned long minor;
+
+	xa_for_each(&named_arenas, minor, named)
+		if (name ? !strcmp(named->arena->name, name) : named->arena->id == id)
+			return named;
+	return NULL;
+}
+
+/* The named arena @name with a reference, or NULL. */
+struct arena *arena_named_find(const char *name)
+{
+	struct arena_named *named;
+	struct arena *arena = NULL;
+
+	mutex_lock(&named_lock);
+	named = named_lookup(name, 0);
+	if (named) {
+		arena = named->arena;
+		arena_get(arena);
+	}
+	mutex_unlock(&named_lock);
+	return arena;
+}
+
+/**
+ * arena_named_create() - make a named arena and its device node
+ * @c: the geometry
+ * @name: [a-z0-9_-]{1,31}
+ * @uid: owner of the node
+ * @gid: group of the node
+ * @mode: permission bits of the node
+ * @why: receives a reason for a failure
+ * @err: receives the error
+ *
+ * Return: the arena (the registry holds it; no reference for the caller),
+ * or NULL with *@err: -EINVAL, -EEXIST for a name in use, -ENOSPC past
+ * ARENA_NAMED_MAX, or what arena_create() returns.
+ */
+struct arena *arena_named_create(const struct arena_create *c, const char *name,
+				 kuid_t uid, kgid_t gid, umode_t mode, const char **why, int *err)
+{
+	struct arena_named *named;
+	struct arena *arena;
+	u32 minor;
+	int ret;
+
+	*why = NULL;
+	if (!named_valid(name)) {
+		*why = "a name is 1 to 31 of [a-z0-9_-]";
+		*err = -EINVAL;
+		return NULL;
+	}
+	mutex_lock(&named_lock);
+	if (named_lookup(name, 0)) {
+		*why = "an arena of that name exists";
+		ret = -EEXIST;
+		goto unlock;
+	}
+	named = kzalloc(sizeof(*named), GFP_KERNEL_ACCOUNT);
+	if (!named) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	ret = xa_alloc(&named_arenas, &minor, named, XA_LIMIT(0, ARENA_NAMED_MAX - 1),
+		       GFP_KERNEL);
+	if (ret) {
+		kfree(named);
+		*why = "too many named arenas";
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto unlock;
+	}
+	arena = arena_create(c, ARENA_KIND_NAMED, why);
+	if (IS_ERR(arena)) {
+		xa_erase(&named_arenas, minor);
+		kfree(named);
+		ret = PTR_ERR(arena);
+		goto unlock;
+	}
+	strscpy(arena->name, name, sizeof(arena->name));
+	arena->dev_uid = uid;
+	arena->dev_gid = gid;
+	arena->dev_mode = mode;
+	arena->named = named;
+	named->arena = arena;
+	named->uid = uid;
+	named->gid = gid;
+	named->mode = mode;
+	ret = arena_register(arena);
+	if (ret) {
+		*why = "no arena id left";
+		xa_erase(&named_arenas, minor);
+		arena->named = NULL;
+		kfree(named);
+		arena_put(arena);
+		goto unlock;
+	}
+
+	device_initialize(&named->dev);
+	named->dev.class = named_class;
+	named->dev.type = &named_type;
+	named->dev.devt = MKDEV(MAJOR(named_devt), minor);
+	dev_set_name(&named->dev, "arena-%s", name);
+	cdev_init(&named->cdev, &arena_named_fops);
+	named->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&named->cdev, &named->dev);
+	if (ret) {
+		*why = "cannot add the device";
+		xa_erase(&named_arenas, minor);
+		arena->named = NULL;
+		put_device(&named->dev);	/* frees named */
+		arena_put(arena);
+		goto unlock;
+	}
+	mutex_unlock(&named_lock);
+	return arena;
+
+unlock:
+	mutex_unlock(&named_lock);
+	*err = ret;
+	return NULL;
+}
+
+/* Caller holds named_lock; the arena must be unused. */
+static void named_remove(struct arena_named *named)
+{
+	struct arena *arena = named->arena;
+
+	named->removed = true;
+	xa_erase(&named_arenas, MINOR(named->dev.devt));
+	cdev_device_del(&named->cdev, &named->dev);
+	arena->named = NULL;
+	put_device(&named->dev);
+	arena_put(arena);
+}
+
+/**
+ * arena_named_delete() - remove a named arena, by @name or else by @id
+ * @name: the name, or NULL
+ * @id: the id, when @name is NULL
+ * @why: receives a reason for a failure
+ *
+ * Return: 0, -ENOENT, or -EBUSY while a file has it open or a grant of it
+ * is alive.
+ */
+int arena_named_delete(const char *name, u32 id, const char **why)
+{
+	struct arena_named *named;
+	int ret = 0;
+
+	mutex_lock(&named_lock);
+	named = named_lookup(name, id);
+	if (!named) {
+		*why = "no named arena of that name or id";
+		ret = -ENOENT;
+	} else {
+		/* Grants released but still being zeroed are not in use. */
+		if (!atomic_read(&named->arena->holders))
+			flush_work(&named->arena->zero_work);
+		if (atomic_read(&named->arena->holders) ||
+		    atomic64_read(&named->arena->live_grants)) {
+			*why = "in use: files have it open, or its memory is mapped or exported";
+			ret = -EBUSY;
+		} else {
+			named_remove(named);
+		}
+	}
+	mutex_unlock(&named_lock);
+	return ret;
+}
+
+int arena_named_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&named_devt, 0, ARENA_NAMED_MAX, "arena");
+	if (ret)
+		return ret;
+	named_class = arena_class_create("arena");
+	if (IS_ERR(named_class)) {
+		unregister_chrdev_region(named_devt, ARENA_NAMED_MAX);
+		return PTR_ERR(named_class);
+	}
+	return 0;
+}
+
+void arena_named_exit(void)
+{
+	struct arena_named *named;
+	unsigned long minor;
+
+	mutex_lock(&named_lock);
+	xa_for_each(&named_arenas, minor, named)
+		named_remove(named);
+	mutex_unlock(&named_lock);
+	class_destroy(named_class);
+	unregister_chrdev_region(named_devt, ARENA_NAMED_MAX);
+}
