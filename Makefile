@@ -37,7 +37,7 @@ CLANG		?= clang
 LIB_DIR		:= $(BUILD)/userlib
 LIB_VERSION	:= 0.1.0
 LIB_SONAME	:= libarena.so.0
-LIB_SRCS	:= $(wildcard userlib/*.c)
+LIB_SRCS	:= $(filter-out userlib/arenactl.c,$(wildcard userlib/*.c))
 LIB_OBJS	:= $(patsubst userlib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))
 LIB_CFLAGS	:= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC \
 		   -fvisibility=hidden -Iuapi
@@ -74,7 +74,13 @@ $(LIB_DIR)/arena.pc: userlib/arena.pc.in
 $(LIB_DIR)/arena_demo: userlib/examples/arena_demo.c $(LIB_SO)
 	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< $(LIB_LINK)
 
-userlib: $(LIB_SO) $(LIB_A) $(LIB_DIR)/arena.pc $(LIB_DIR)/arena_demo
+# arenactl, the administration tool, speaks the generic netlink family
+# through libmnl; it does not use libarena.
+$(LIB_DIR)/arenactl: userlib/arenactl.c uapi/linux/arena.h
+	@mkdir -p $(LIB_DIR)
+	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< -lmnl
+
+userlib: $(LIB_SO) $(LIB_A) $(LIB_DIR)/arena.pc $(LIB_DIR)/arena_demo $(LIB_DIR)/arenactl
 
 # Kbuild of 6.1 writes objects next to the sources, so every kernel gets its
 # own copy of the tree; cp -p keeps mtimes so that rebuilds stay incremental.
@@ -110,6 +116,7 @@ $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h uapi/linux/a
 		-o $@ $< -lpthread $(LDLIBS)
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
+$(SELFTEST_DIR)/arenactl_test: LDLIBS += -lmnl
 $(SELFTEST_DIR)/libarena_test: LDLIBS += $(LIB_LINK)
 $(SELFTEST_DIR)/libarena_test: $(LIB_SO)
 
