@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -192,6 +193,28 @@ static inline int wait_live(int fd, uint64_t live)
 		usleep(10000);
 	}
 	return 0;
+}
+
+/* Load arena.ko from $ARENA_KO with @params; 0 or -errno. */
+static inline int arena_module_load(const char *params)
+{
+	const char *ko = getenv("ARENA_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* 0, or -EWOULDBLOCK while the module is in use. */
+static inline int arena_module_unload(void)
+{
+	return syscall(__NR_delete_module, "arena", O_NONBLOCK) ? -errno : 0;
 }
 
 #endif /* ARENA_UTIL_H */

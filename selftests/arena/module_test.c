@@ -9,31 +9,10 @@
  * loaded with its default parameters.
  */
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "arena_util.h"
 
 #include "../kselftest_harness.h"
-
-static int load(const char *params)
-{
-	const char *ko = getenv("ARENA_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload(void)
-{
-	return syscall(__NR_delete_module, "arena", O_NONBLOCK) ? -errno : 0;
-}
 
 FIXTURE(module) {
 	int unused;
@@ -46,7 +25,7 @@ FIXTURE_SETUP(module)
 	if (!getenv("ARENA_KO"))
 		SKIP(return, "set ARENA_KO to the path of arena.ko");
 	if (access(ARENA_DEV, F_OK))
-		ASSERT_EQ(0, load(""));
+		ASSERT_EQ(0, arena_module_load(""));
 }
 
 FIXTURE_TEARDOWN(module)
@@ -57,20 +36,20 @@ FIXTURE_TEARDOWN(module)
 	if (fd >= 0) {
 		if (arena_info(fd).size != 64 * MiB) {
 			close(fd);
-			unload();
+			arena_module_unload();
 		} else {
 			close(fd);
 		}
 	}
 	if (access(ARENA_DEV, F_OK))
-		load("");
+		arena_module_load("");
 }
 
 TEST_F(module, unload_removes_the_node_and_load_restores_it)
 {
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, arena_module_unload());
 	EXPECT_NE(0, access(ARENA_DEV, F_OK));
-	ASSERT_EQ(0, load(""));
+	ASSERT_EQ(0, arena_module_load(""));
 	EXPECT_EQ(0, access(ARENA_DEV, F_OK));
 }
 
@@ -80,15 +59,15 @@ TEST_F(module, unload_is_refused_while_in_use)
 	char *p;
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EWOULDBLOCK, unload());	/* an open file */
+	EXPECT_EQ(-EWOULDBLOCK, arena_module_unload());	/* an open file */
 	p = arena_map(fd, 0, HPAGE);
 	ASSERT_NE(MAP_FAILED, p);
 	close(fd);
 	p[0] = 1;
-	EXPECT_EQ(-EWOULDBLOCK, unload());	/* a mapping of a closed file */
+	EXPECT_EQ(-EWOULDBLOCK, arena_module_unload());	/* a mapping of a closed file */
 	munmap(p, HPAGE);
-	EXPECT_EQ(0, unload());
-	ASSERT_EQ(0, load(""));
+	EXPECT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load(""));
 }
 
 TEST_F(module, every_page_comes_back_after_unload)
@@ -96,11 +75,11 @@ TEST_F(module, every_page_comes_back_after_unload)
 	long before, unloaded, loaded;
 
 	before = free_kb();
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, arena_module_unload());
 	unloaded = free_kb();
 	/* The default arena's 64 MiB are free again ... */
 	EXPECT_LE(60 * 1024, unloaded - before) TH_LOG("free %ld -> %ld kB", before, unloaded);
-	ASSERT_EQ(0, load(""));
+	ASSERT_EQ(0, arena_module_load(""));
 	loaded = free_kb();
 	/* ... and taken again by the next load. */
 	EXPECT_LE(60 * 1024, unloaded - loaded) TH_LOG("free %ld -> %ld kB", unloaded, loaded);
@@ -110,8 +89,8 @@ TEST_F(module, memory_cap_limits_creation)
 {
 	int a, b, c;
 
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("max_memory=41943040 default_size=16777216"));	/* 40 MiB, 16 MiB */
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load("max_memory=41943040 default_size=16777216"));	/* 40 MiB, 16 MiB */
 	a = arena_open_buddy(16 * MiB, 0, 0);
 	ASSERT_LE(0, a);
 	b = arena_open_buddy(16 * MiB, 0, 0);	/* 48 MiB in all: over */
@@ -123,8 +102,8 @@ TEST_F(module, memory_cap_limits_creation)
 	ASSERT_LE(0, c);
 	close(b);
 	close(c);
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load(""));
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load(""));
 }
 
 TEST_F(module, default_arena_parameters)
@@ -133,8 +112,8 @@ TEST_F(module, default_arena_parameters)
 	struct stat st;
 	int fd;
 
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load("default_mode=fixed default_slot_size=65536 default_size=8388608 dev_mode=0666"));
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load("default_mode=fixed default_slot_size=65536 default_size=8388608 dev_mode=0666"));
 	ASSERT_EQ(0, stat(ARENA_DEV, &st));
 	EXPECT_EQ(0666, st.st_mode & 07777);
 	fd = arena_open();
@@ -144,9 +123,9 @@ TEST_F(module, default_arena_parameters)
 	EXPECT_EQ(64 * KiB, info.slot_size);
 	EXPECT_EQ(128, info.slot_count);
 	close(fd);
-	ASSERT_EQ(0, unload());
+	ASSERT_EQ(0, arena_module_unload());
 
-	ASSERT_EQ(0, load("default_size=0"));	/* no default arena */
+	ASSERT_EQ(0, arena_module_load("default_size=0"));	/* no default arena */
 	fd = arena_open();
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_INFO, &info));
@@ -154,19 +133,19 @@ TEST_F(module, default_arena_parameters)
 	EXPECT_EQ(MAP_FAILED, arena_map(fd, 0, 4096));
 	EXPECT_EQ(ENODEV, errno);
 	close(fd);
-	ASSERT_EQ(0, unload());
-	ASSERT_EQ(0, load(""));
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load(""));
 }
 
 TEST_F(module, bad_parameters_refuse_to_load)
 {
-	ASSERT_EQ(0, unload());
-	EXPECT_EQ(-EINVAL, load("default_mode=bogus"));
-	EXPECT_EQ(-EINVAL, load("dev_mode=01000"));
-	EXPECT_EQ(-EINVAL, load("chunk_order=30"));
-	EXPECT_EQ(-EINVAL, load("default_size=3145728"));	/* not a chunk multiple */
-	EXPECT_EQ(-EDQUOT, load("max_memory=1048576"));	/* the default arena exceeds it */
-	ASSERT_EQ(0, load(""));
+	ASSERT_EQ(0, arena_module_unload());
+	EXPECT_EQ(-EINVAL, arena_module_load("default_mode=bogus"));
+	EXPECT_EQ(-EINVAL, arena_module_load("dev_mode=01000"));
+	EXPECT_EQ(-EINVAL, arena_module_load("chunk_order=30"));
+	EXPECT_EQ(-EINVAL, arena_module_load("default_size=3145728"));	/* not a chunk multiple */
+	EXPECT_EQ(-EDQUOT, arena_module_load("max_memory=1048576"));	/* the default arena exceeds it */
+	ASSERT_EQ(0, arena_module_load(""));
 }
 
 TEST_HARNESS_MAIN
