@@ -143,8 +143,8 @@ $(BENCH_DIR)/%: bench/%.c selftests/arena/arena_util.h uapi/linux/arena.h
 	@mkdir -p $(BENCH_DIR)
 	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< -lpthread $(LDLIBS)
 
-$(BENCH_DIR)/libarena_bench: $(LIB_SO)
-$(BENCH_DIR)/libarena_bench: LDLIBS += $(LIB_LINK)
+$(BENCH_DIR)/libarena_bench $(BENCH_DIR)/compare_bench: $(LIB_SO)
+$(BENCH_DIR)/libarena_bench $(BENCH_DIR)/compare_bench: LDLIBS += $(LIB_LINK)
 
 benches: $(BENCH_PROGS)
 

@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arena against the alternatives, side by side in one run:
+ *
+ *   grant     allocate + release of 4 KiB, 64 KiB and 2 MiB: arena (one
+ *             ioctl each way, and batches of 16), libarena's cached path,
+ *             the dma-buf system heap (alloc + close), udmabuf over a
+ *             hugetlb memfd (memfd + create + close), hugetlb mmap + munmap,
+ *             malloc + free;
+ *   map       mmap and first touch (a byte per 4 KiB) of 64 and 256 MiB
+ *             already allocated (arena's whole mapping, a dma-heap buffer,
+ *             a udmabuf), or allocated by the touch (hugetlb, anonymous),
+ *             with the page faults each takes;
+ *   share     a 64 KiB buffer exported, handed to a second process over a
+ *             unix socket and mapped and touched there: arena, dma-heap;
+ *   scaling   4 KiB grants per second on 1 and 2 threads;
+ *   metadata  the allocator's own bytes per GiB of arena.
+ *
+ * Each figure is the median of REPEATS runs, each run as many operations
+ * as fit in its time budget; ratios are to arena's single ioctl (or
+ * arena's mapping), so a ratio above 1 means arena is faster.  Under QEMU's
+ * software emulation only the ratios mean anything.
+ *
+ *   compare_bench [repeats]     (default 5; 1 is the quick mode of make check)
+ *
+ * Prints a table, the targets met or missed, and the same figures as CSV
+ * between "--- csv" and "--- end".  Needs root (hugetlb pool) and arena.ko;
+ * contenders missing from the kernel (6.1 has no dma-heap or udmabuf)
+ * are reported as unavailable.
+ */
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "../userlib/arena.h"
+#include "../selftests/arena/arena_util.h"
+
+#define HEAP_DEV	"/dev/dma_heap/system"
+#define UDMABUF_DEV	"/dev/udmabuf"
+#define BATCH		16
+#define MAX_RESULTS	64
+
+static int repeats = 5;
+static double budget = 0.2;	/* seconds per run of a grant measure */
+
+struct result {
+	const char *row, *who;
+	double ns;		/* median per operation; < 0: unavailable */
+	double faults;		/* per operation; < 0: not measured */
+	double ratio;		/* ns / the row's arena figure */
+	const char *why;	/* when unavailable */
+};
+
+static struct result results[MAX_RESULTS];
+static int nresults;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+static void record(const char *row, const char *who, double ns, double faults, const char *why)
+{
+	struct result *r = &results[nresults++];
+
+	*r = (struct result){ row, who, ns, faults, 0, why };
+}
+
+/* ---- grants ---------------------------------------------------------------- */
+
+struct grant_ctx {
+	size_t size;
+	int arena_fd, nozero_fd, heap_fd, udmabuf_fd;
+	struct arena_pool *pool;
+};
+
+/* Allocate + release; how many were done (>= 1), or -errno. */
+typedef int (*grant_fn)(struct grant_ctx *c);
+
+static int g_arena(struct grant_ctx *c)
+{
+	struct arena_alloc a;
+	int ret = arena_alloc(c->arena_fd, c->size, &a);
+
+	return ret ?: arena_free(c->arena_fd, a.handle) ?: 1;
+}
+
+/* The same on an arena made with ARENA_CREATE_SKIP_ZEROING. */
+static int g_arena_nozero(struct grant_ctx *c)
+{
+	struct arena_alloc a;
+	int ret = arena_alloc(c->nozero_fd, c->size, &a);
+
+	return ret ?: arena_free(c->nozero_fd, a.handle) ?: 1;
+}
+
+/* Two ioctls that do nothing but answer: the floor of any two-call path. */
+static int g_floor(struct grant_ctx *c)
+{
+	struct arena_free f = { .handle = 0 };
+
+	ioctl(c->arena_fd, ARENA_IOC_FREE, &f);
+	ioctl(c->arena_fd, ARENA_IOC_FREE, &f);
+	return 1;
+}
+
+/*
+ * Up to BATCH grants per call each way (fewer when the rest of the arena
+ * is still being zeroed); each grant counts as one operation.
+ */
+static int g_arena_batch(struct grant_ctx *c)
+{
+	struct arena_grant_desc d[BATCH];
+	uint64_t handles[BATCH];
+	struct arena_alloc_batch ab = {
+		.size = c->size, .grants = (uintptr_t)d, .count = BATCH,
+	};
+	struct arena_free_batch fb = { .handles = (uintptr_t)handles, .count = BATCH };
+	int i;
+
+	if (ioctl(c->arena_fd, ARENA_IOC_ALLOC_BATCH, &ab))
+		return -errno;
+	for (i = 0; i < (int)ab.done; i++)
+		handles[i] = d[i].handle;
+	fb.count = ab.done;
+	return ioctl(c->arena_fd, ARENA_IOC_FREE_BATCH, &fb) ? -errno : (int)ab.done;
+}
+
+static int g_libarena(struct grant_ctx *c)
+{
+	struct arena_buf buf;
+	int ret = arena_buf_alloc(c->pool, c->size, &buf);
+
+	if (ret)
+		return ret;
+	arena_buf_release(&buf);
+	return 1;
+}
+
+static int g_heap(struct grant_ctx *c)
+{
+	struct dma_heap_allocation_data d = {
+		.len = c->size, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
+
+	if (ioctl(c->heap_fd, DMA_HEAP_IOCTL_ALLOC, &d))
+		return -errno;
+	close(d.fd);
+	return 1;
+}
+
+/* A hugetlb memfd of @size (rounded up to 2 MiB), sealed for udmabuf. */
+static int huge_memfd(size_t size)
+{
+	int fd = memfd_create("bench", MFD_HUGETLB | MFD_ALLOW_SEALING | MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (size + HPAGE - 1) & ~(HPAGE - 1)) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int udmabuf_of(int udmabuf_fd, int memfd, size_t size)
+{
+	struct udmabuf_create u = {
+		.memfd = memfd, .flags = UDMABUF_FLAGS_CLOEXEC, .size = size,
+	};
+	int fd = ioctl(udmabuf_fd, UDMABUF_CREATE, &u);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int g_udmabuf(struct grant_ctx *c)
+{
+	int memfd = huge_memfd(c->size), fd;
+
+	if (memfd < 0)
+		return memfd;
+	fd = udmabuf_of(c->udmabuf_fd, memfd, c->size);
+	close(memfd);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 1;
+}
+
+static int g_hugetlb(struct grant_ctx *c)
+{
+	size_t len = (c->size + HPAGE - 1) & ~(HPAGE - 1);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	return munmap(p, len) ? -errno : 1;
+}
+
+static int g_malloc(struct grant_ctx *c)
+{
+	void *p = malloc(c->size);
+
+	if (!p)
+		return -ENOMEM;
+	__asm__ volatile("" : : "r"(p) : "memory");
+	free(p);
+	return 1;
+}
+
+/* Median ns per operation of @fn, or -errno. */
+static double time_grants(grant_fn fn, struct grant_ctx *c)
+{
+	double runs[16], start, elapsed;
+	long ops;
+	int r, ret;
+
+	for (r = 0; r < repeats; r++) {
+		ops = 0;
+		start = now_ns();
+		do {
+			ret = fn(c);
+			if (ret < 0)
+				return ret;
+			ops += ret;
+			elapsed = now_ns() - start;
+		} while (elapsed < budget * 1e9);
+		runs[r] = elapsed / ops;
+	}
+	return median(runs, repeats);
+}
+
+static void bench_grants(size_t size, const char *row)
+{
+	static const struct {
+		const char *who;
+		grant_fn fn;
+	} contenders[] = {
+		{ "arena ioctl", g_arena },
+		{ "arena batch of 16", g_arena_batch },
+		{ "libarena cached", g_libarena },
+		{ "dma-heap alloc+close", g_heap },
+		{ "udmabuf hugetlb memfd", g_udmabuf },
+		{ "hugetlb mmap+munmap", g_hugetlb },
+		{ "malloc+free", g_malloc },
+		{ "(arena without zeroing)", g_arena_nozero },
+		{ "(two empty ioctls)", g_floor },
+	};
+	struct arena_create ac = {
+		.mode = ARENA_MODE_BUDDY, .size = 64 * MiB, .min_block = 4 * KiB,
+		.node = ARENA_NODE_LOCAL,
+	};
+	struct grant_ctx c = { .size = size };
+	size_t i;
+	double ns;
+
+	c.arena_fd = arena_open_create(&ac);
+	ac.flags = ARENA_CREATE_SKIP_ZEROING;
+	c.nozero_fd = arena_open_create(&ac);
+	ac.flags = 0;
+	c.heap_fd = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
+	c.udmabuf_fd = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+	if (arena_pool_create(&ac, NULL, &c.pool))
+		c.pool = NULL;
+	for (i = 0; i < sizeof(contenders) / sizeof(contenders[0]); i++) {
+		grant_fn fn = contenders[i].fn;
+		const char *why = NULL;
+
+		if ((fn == g_arena || fn == g_arena_batch || fn == g_floor) && c.arena_fd < 0)
+			why = "no arena (is arena.ko loaded?)";
+		else if (fn == g_libarena && !c.pool)
+			why = "libarena could not make its pool";
+		else if (fn == g_heap && c.heap_fd < 0)
+			why = "no " HEAP_DEV " in this kernel";
+		else if (fn == g_udmabuf && c.udmabuf_fd < 0)
+			why = "no " UDMABUF_DEV " in this kernel";
+		ns = why ? -1 : time_grants(fn, &c);
+		if (!why && ns < 0)
+			why = strerror((int)-ns);
+		record(row, contenders[i].who, why ? -1 : ns, -1, why);
+	}
+	if (c.pool)
+		arena_pool_close(c.pool);
+	close(c.arena_fd);
+	close(c.nozero_fd);
+	close(c.heap_fd);
+	close(c.udmabuf_fd);
+}
+
+/* ---- mapping ---------------------------------------------------------------- */
+
+static void touch(volatile char *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += 4096)
+		p[off] = 1;
+}
+
+/* mmap @fd at @offset (or anonymous memory with @flags when fd < 0), touch, unmap. */
+static double map_touch(int fd, off_t offset, size_t len, int flags, long *faults)
+{
+	long before = minflt();
+	double start = now_ns();
+	char *p;
+
+	if (fd >= 0)
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+	else
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags,
+			 -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	if (fd < 0 && !flags)	/* anonymous memory in 4 KiB pages, not THP */
+		madvise(p, len, MADV_NOHUGEPAGE);
+	touch(p, len);
+	munmap(p, len);
+	*faults = minflt() - before;
+	return now_ns() - start;
+}
+
+static void bench_map(size_t len, const char *row)
+{
+	struct arena_create ac = {
+		.mode = ARENA_MODE_BUDDY, .size = len, .min_block = 4 * KiB,
+		.node = ARENA_NODE_LOCAL,
+	};
+	static const char *const who[] = {
+		"arena whole mapping", "dma-heap mmap", "udmabuf mmap", "hugetlb", "anonymous 4K pages",
+	};
+	double runs[16], pmd = 0;
+	int w, r, fd, memfd, dev;
+	long faults = 0;
+	uint64_t pmd_before;
+	const char *why;
+
+	for (w = 0; w < 5; w++) {
+		fd = -1;
+		why = NULL;
+		if (w == 0) {
+			fd = arena_open_create(&ac);
+			why = fd < 0 ? "cannot make the arena" : NULL;
+		} else if (w == 1) {
+			struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR };
+
+			dev = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
+			if (dev < 0 || ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &d))
+				why = dev < 0 ? "no " HEAP_DEV " in this kernel" : "dma-heap alloc failed";
+			fd = why ? -1 : (int)d.fd;
+			close(dev);
+		} else if (w == 2) {
+			dev = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+			memfd = huge_memfd(len);
+			if (dev < 0)
+				why = "no " UDMABUF_DEV " in this kernel";
+			else if (memfd < 0)
+				why = "no hugetlb memfd";
+			else if ((fd = udmabuf_of(dev, memfd, len)) < 0)
+				why = len > 64 * MiB ? "above udmabuf's size_limit_mb, 64 by default"
+						     : "udmabuf create failed";
+			if (memfd >= 0)
+				close(memfd);
+			close(dev);
+		}
+		pmd_before = w == 0 && !why ? arena_info(fd).pmd_faults : 0;
+		for (r = 0; r < repeats && !why; r++) {
+			runs[r] = map_touch(w >= 3 ? -1 : fd, w == 0 ? arena_info(fd).whole_offset : 0,
+					    len, w == 3 ? MAP_HUGETLB : 0, &faults);
+			if (runs[r] < 0)
+				why = strerror((int)-runs[r]);
+		}
+		if (w == 0 && !why)
+			pmd = (double)(arena_info(fd).pmd_faults - pmd_before) / repeats;
+		record(row, who[w], why ? -1 : median(runs, repeats), why ? -1 : faults, why);
+		if (w == 0 && !why)
+			printf("# %s: %.0f PMD faults per map (%zu MiB / 2 MiB = %zu)\n", row, pmd,
+			       (size_t)(len / MiB), (size_t)(len / HPAGE));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* ---- sharing --------------------------------------------------------------- */
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* The second process: map each dma-buf it gets, touch it, say done. */
+static void receiver(int sock, size_t len)
+{
+	char ack = 1;
+	char *p;
+	int fd;
+
+	while ((fd = recv_fd(sock)) >= 0) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		touch(p, len);
+		munmap(p, len);
+		close(fd);
+		if (write(sock, &ack, 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* A dma-buf of @len from arena (grant + export) or the heap; its handle in *h. */
+static int make_dmabuf(int arena_fd, int heap_fd, size_t len, uint64_t *h)
+{
+	if (arena_fd >= 0) {
+		struct arena_export e = { .flags = O_RDWR | O_CLOEXEC };
+		struct arena_alloc a;
+
+		if (arena_alloc(arena_fd, len, &a))
+			return -1;
+		e.handle = *h = a.handle;
+		return ioctl(arena_fd, ARENA_IOC_EXPORT, &e) ? -1 : e.fd;
+	} else {
+		struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+
+		return ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &d) ? -1 : (int)d.fd;
+	}
+}
+
+static void bench_share(size_t len, const char *row)
+{
+	int w, r, sv[2], fd, arena_fd, heap_fd;
+	double runs[16], start, elapsed = 0;
+	const char *why;
+	uint64_t h = 0;
+	long ops;
+	char ack;
+	pid_t pid;
+
+	for (w = 0; w < 2; w++) {
+		arena_fd = w == 0 ? arena_open_buddy(64 * MiB, 4 * KiB, 0) : -1;
+		heap_fd = w == 1 ? open(HEAP_DEV, O_RDWR | O_CLOEXEC) : -1;
+		why = w == 0 ? (arena_fd < 0 ? "cannot make the arena" : NULL)
+			     : (heap_fd < 0 ? "no " HEAP_DEV " in this kernel" : NULL);
+		if (!why && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
+			pid = fork();
+			if (pid == 0) {
+				close(sv[0]);
+				receiver(sv[1], len);
+			}
+			close(sv[1]);
+			for (r = 0; r < repeats && !why; r++) {
+				ops = 0;
+				start = now_ns();
+				do {
+					fd = make_dmabuf(arena_fd, heap_fd, len, &h);
+					if (fd < 0 || send_fd(sv[0], fd) || read(sv[0], &ack, 1) != 1) {
+						why = "hand-off failed";
+						break;
+					}
+					close(fd);
+					if (arena_fd >= 0)
+						arena_free(arena_fd, h);
+					ops++;
+					elapsed = now_ns() - start;
+				} while (elapsed < budget * 1e9);
+				runs[r] = elapsed / (ops ? ops : 1);
+			}
+			close(sv[0]);
+			waitpid(pid, NULL, 0);
+		}
+		record(row, w == 0 ? "arena grant+export" : "dma-heap alloc", why ? -1 :
+		       median(runs, repeats), -1, why);
+		if (arena_fd >= 0)
+			close(arena_fd);
+		if (heap_fd >= 0)
+			close(heap_fd);
+	}
+}
+
+/* ---- scaling ---------------------------------------------------------------- */
+
+struct worker {
+	int fd;
+	pthread_barrier_t *start;
+	double seconds;
+	long ops;
+};
+
+static void *grant_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct grant_ctx c = { .size = 4 * KiB, .arena_fd = w->fd };
+	double end;
+
+	pthread_barrier_wait(w->start);
+	end = now_ns() + w->seconds * 1e9;
+	while (now_ns() < end && g_arena(&c) > 0)
+		w->ops++;
+	return NULL;
+}
+
+/* 4 KiB grants per second from one arena on @n threads (median). */
+static double grants_per_s(int fd, int n)
+{
+	pthread_t t[2];
+	struct worker w[2];
+	pthread_barrier_t start;
+	double runs[16];
+	int r, i;
+
+	for (r = 0; r < repeats; r++) {
+		pthread_barrier_init(&start, NULL, n);
+		for (i = 0; i < n; i++) {
+			w[i] = (struct worker){ fd, &start, budget * 2, 0 };
+			pthread_create(&t[i], NULL, grant_worker, &w[i]);
+		}
+		runs[r] = 0;
+		for (i = 0; i < n; i++) {
+			pthread_join(t[i], NULL);
+			runs[r] += w[i].ops / (budget * 2);
+		}
+		pthread_barrier_destroy(&start);
+	}
+	return median(runs, repeats);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static void ratios(void)
+{
+	double base = 0;
+	int i;
+
+	for (i = 0; i < nresults; i++) {
+		if (i == 0 || strcmp(results[i].row, results[i - 1].row))
+			base = results[i].ns;	/* arena is first in each row */
+		results[i].ratio = results[i].ns > 0 && base > 0 ? results[i].ns / base : 0;
+	}
+}
+
+static const char *human_ns(double ns, char *buf, size_t size)
+{
+	if (ns < 0)
+		snprintf(buf, size, "n/a");
+	else if (ns < 1e3)
+		snprintf(buf, size, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, size, "%.1f us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, size, "%.1f ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2f s", ns / 1e9);
+	return buf;
+}
+
+static double find(const char *row, const char *who)
+{
+	int i;
+
+	for (i = 0; i < nresults; i++)
+		if (!strcmp(results[i].row, row) && !strcmp(results[i].who, who))
+			return results[i].ratio;
+	return 0;
+}
+
+static void target(const char *what, double value, double goal, int at_least)
+{
+	if (value <= 0)
+		printf("  n/a     %s (not measured here)\n", what);
+	else
+		printf("  %-7s %s: %.2f (target %s %.2f)\n",
+		       (at_least ? value >= goal : value <= goal) ? "met" : "MISSED", what, value,
+		       at_least ? ">=" : "<=", goal);
+}
+
+int main(int argc, char **argv)
+{
+	double one, two, meta_buddy = 0, meta_fixed = 0;
+	char a[32];
+	int i, fd;
+
+	if (argc > 1)
+		repeats = atoi(argv[1]);
+	if (repeats < 1 || repeats > 15)
+		repeats = 5;
+	if (repeats == 1)
+		budget = 0.02;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Enough huge pages for the largest hugetlb contender, and spare. */
+	fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+	if (fd < 0 || write(fd, "160", 3) != 3)
+		printf("# could not reserve huge pages: the hugetlb rows may be n/a\n");
+	if (fd >= 0)
+		close(fd);
+
+	printf("arena against the alternatives: medians of %d runs\n", repeats);
+	printf("Software emulation (QEMU TCG) if in the VM: absolute times are not hardware\n"
+	       "times; the ratios, measured in the same run, are the result.\n\n");
+	bench_grants(4 * KiB, "grant 4K");
+	bench_grants(64 * KiB, "grant 64K");
+	bench_grants(2 * MiB, "grant 2M");
+	bench_map(64 * MiB, "map+touch 64M");
+	bench_map(256 * MiB, "map+touch 256M");
+	bench_share(64 * KiB, "share 64K");
+	ratios();
+
+	fd = arena_open_buddy(64 * MiB, 4 * KiB, 0);
+	one = fd >= 0 ? grants_per_s(fd, 1) : 0;
+	two = fd >= 0 ? grants_per_s(fd, 2) : 0;
+	close(fd);
+	fd = arena_open_buddy(512 * MiB, 4 * KiB, 0);
+	if (fd >= 0)
+		meta_buddy = 100.0 * arena_info(fd).metadata_bytes / arena_info(fd).size;
+	close(fd);
+	fd = arena_open_fixed(4 * KiB, 512 * MiB / (4 * KiB), 4 * KiB, 0);
+	if (fd >= 0)
+		meta_fixed = 100.0 * arena_info(fd).metadata_bytes / arena_info(fd).size;
+	close(fd);
+
+	printf("%-16s %-24s %10s %10s %9s\n", "measure", "contender", "median", "faults",
+	       "vs arena");
+	for (i = 0; i < nresults; i++) {
+		struct result *r = &results[i];
+		int first = i == 0 || strcmp(r->row, results[i - 1].row);
+
+		printf("%-16s %-24s %10s", first ? r->row : "", r->who, human_ns(r->ns, a, sizeof(a)));
+		if (r->faults >= 0)
+			printf(" %10.0f", r->faults);
+		else
+			printf(" %10s", "");
+		if (r->ns < 0)
+			printf("  (%s)\n", r->why);
+		else
+			printf(" %8.2fx\n", r->ratio);
+	}
+	printf("%-16s %-24s %10.0f/s\n", "scaling 4K", "arena, 1 thread", one);
+	printf("%-16s %-24s %10.0f/s %8.2fx\n", "", "arena, 2 threads", two, one ? two / one : 0);
+	printf("%-16s %-24s %9.3f%%  (%.0f bytes per GiB)\n", "metadata", "buddy, 4K blocks",
+	       meta_buddy, meta_buddy / 100 * 1024 * MiB);
+	printf("%-16s %-24s %9.3f%%  (%.0f bytes per GiB)\n", "", "fixed, 4K slots", meta_fixed,
+	       meta_fixed / 100 * 1024 * MiB);
+
+	printf("\ntargets (ratios in this run):\n");
+	target("4K grant: dma-heap time / arena ioctl time", find("grant 4K", "dma-heap alloc+close"),
+	       10, 1);
+	target("4K grant: libarena cached time / arena ioctl time",
+	       find("grant 4K", "libarena cached"), 0.1, 0);
+	target("map+touch 256M: dma-heap time / arena time",
+	       find("map+touch 256M", "dma-heap mmap"), 5, 1);
+	target("2 threads / 1 thread grant throughput", one ? two / one : 0, 1.6, 1);
+	target("metadata % of arena bytes (buddy, 4K blocks)", meta_buddy, 0.2, 0);
+
+	printf("\n--- csv\nmeasure,contender,median_ns,faults,ratio_to_arena\n");
+	for (i = 0; i < nresults; i++)
+		printf("%s,%s,%.0f,%.0f,%.4f\n", results[i].row, results[i].who, results[i].ns,
+		       results[i].faults, results[i].ratio);
+	printf("scaling 4K,arena 1 thread,%.0f,-1,1\n", one ? 1e9 / one : -1);
+	printf("scaling 4K,arena 2 threads,%.0f,-1,%.4f\n", two ? 1e9 / two : -1,
+	       two ? one / two : 0);
+	printf("metadata,buddy 4K blocks (%% of bytes),%.4f,-1,0\n", meta_buddy);
+	printf("--- end\n");
+	return 0;
+}
