@@ -45,7 +45,8 @@ int arena_slots_geometry(struct arena_slots_geometry *g)
 	spc = g->chunk_size / size;
 	g->slot_size = size;
 	g->slots_per_chunk = spc;
-	g->nr_chunks = DIV_ROUND_UP(g->slot_count, spc);
+	/* Not DIV_ROUND_UP: slot_count + spc - 1 can wrap to a small count. */
+	g->nr_chunks = g->slot_count / spc + !!(g->slot_count % spc);
 	if (check_mul_overflow(g->nr_chunks, g->chunk_size, &g->total))
 		return -EOVERFLOW;
 	if (check_mul_overflow(g->nr_chunks, roundup_pow_of_two(spc), &bits) ||

@@ -338,6 +338,9 @@ TEST(slots_geometry_errors_are_distinct)
 	EXPECT_EQ(-EOVERFLOW, arena_slots_geometry(&g));	/* total overflows */
 	g = (struct arena_slots_geometry){ .slot_size = 64, .slot_count = 1ULL << 40, .align = 64, .chunk_size = 2 * MiB };
 	EXPECT_EQ(-EOVERFLOW, arena_slots_geometry(&g));	/* too many to index */
+	/* Found by core_fuzz: rounding the chunk count up must not wrap to 0. */
+	g = (struct arena_slots_geometry){ .slot_size = 64, .slot_count = ~0ULL - 100, .align = 64, .chunk_size = 2 * MiB };
+	EXPECT_EQ(-EOVERFLOW, arena_slots_geometry(&g));
 }
 
 TEST(slots_rounding_and_chunk_layout)

@@ -109,6 +109,8 @@ TEST(create_rejects_bad_input)
 		{ "buddy min_block above a chunk", { .mode = ARENA_MODE_BUDDY, .size = 8 * MiB,
 						     .min_block = 4 * MiB }, EINVAL },
 		{ "buddy too large to index", { .mode = ARENA_MODE_BUDDY, .size = 1ULL << 60 }, EOVERFLOW },
+		{ "fixed count whose chunk count wraps", { .mode = ARENA_MODE_FIXED, .slot_size = 4096,
+		  .slot_count = ~0ULL - 100 }, EOVERFLOW },
 		{ "fixed slot_size 0", { .mode = ARENA_MODE_FIXED, .slot_count = 4 }, EINVAL },
 		{ "fixed slot_count 0", { .mode = ARENA_MODE_FIXED, .slot_size = 4096 }, EINVAL },
 		{ "fixed align not a power of two", { .mode = ARENA_MODE_FIXED, .slot_size = 4096,
