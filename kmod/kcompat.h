@@ -20,6 +20,18 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #endif
 
 /*
+ * Whether mappings can get PMDs at all.  On 6.1 the mm calls ->huge_fault
+ * only for DAX VMAs, and the S_DAX that arena's inodes carry counts only
+ * with CONFIG_FS_DAX (Debian has it; a tinyconfig-based kernel may not).
+ * 6.12 calls it for any VMA with the handler.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define ARENA_PMD_MAPPABLE	IS_ENABLED(CONFIG_FS_DAX)
+#else
+#define ARENA_PMD_MAPPABLE	true
+#endif
+
+/*
  * ->huge_fault took an enum page_entry_size until 6.6, then a page order:
  * declare it with arena_fault_size and ask arena_fault_is_pmd().
  */
