@@ -236,4 +236,47 @@ TEST(explicit_node_and_larger_chunks)
 	close(fd);
 }
 
+/* MemFree of NUMA node @node in KiB, or -1. */
+static long node_free_kb(int node)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Node %*d MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * An arena made for node 1 takes all its memory from node 1 (the debug
+ * lane boots with numa=fake=2; elsewhere there is one node).
+ */
+TEST(node_one_gets_the_memory)
+{
+	struct arena_create c = { .mode = ARENA_MODE_BUDDY, .size = 64 * MiB, .node = 1 };
+	long before0, before1, after0, after1;
+	int fd;
+
+	if (node_free_kb(1) < 0)
+		SKIP(return, "one NUMA node here (boot with numa=fake=2)");
+	before0 = node_free_kb(0);
+	before1 = node_free_kb(1);
+	fd = arena_open_create(&c);
+	ASSERT_LE(0, fd);
+	after0 = node_free_kb(0);
+	after1 = node_free_kb(1);
+	EXPECT_EQ(1, arena_info(fd).node);
+	/* All 64 MiB from node 1; node 0 pays at most bookkeeping. */
+	EXPECT_LE(64 * 1024, before1 - after1) TH_LOG("node 1: %ld -> %ld kB", before1, after1);
+	EXPECT_GT(8 * 1024, before0 - after0) TH_LOG("node 0: %ld -> %ld kB", before0, after0);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
