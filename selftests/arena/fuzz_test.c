@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A bounded ioctl fuzzer: random and mutated arena ioctls (valid commands
+ * with corrupted fields, wrong sizes, random handles and offsets, bad
+ * pointers) interleaved with mmap, munmap, mremap, fork, close, dma-buf
+ * export and unix-socket hand-off.  The oracle is the kernel: no report in
+ * its log (the debug lane runs this under KASAN, UBSAN, lockdep and
+ * kmemleak), and at the end, with every file and mapping gone, the default
+ * arena has nothing live.
+ *
+ *   ARENA_FUZZ_SEED=N ARENA_FUZZ_OPS=N ./fuzz_test    (default: time, 20000)
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "arena_util.h"
+
+#include "../kselftest_harness.h"
+
+#define FDS	6
+#define MAPS	16
+#define KEEP	64
+
+static uint64_t rng;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n ? next() % n : 0;
+}
+
+/* Mostly plausible values, sometimes anything. */
+static uint64_t size_ish(void)
+{
+	switch (below(6)) {
+	case 0: return next();
+	case 1: return 0;
+	case 2: return 1ULL << below(64);
+	default: return (below(512) + 1) * 4096 >> below(4);
+	}
+}
+
+struct state {
+	int fds[FDS], dmabufs[KEEP], sock[2];
+	uint64_t handles[KEEP], offsets[KEEP];
+	struct { void *p; size_t len; } maps[MAPS];
+	long created, granted, exported, mapped;	/* what succeeded */
+};
+
+static int pick_fd(struct state *s)
+{
+	int i = below(FDS);
+
+	if (s->fds[i] < 0)
+		s->fds[i] = arena_open();
+	return s->fds[i];
+}
+
+static void keep(uint64_t *arr, uint64_t v)
+{
+	arr[below(KEEP)] = v;
+}
+
+static void op_create(struct state *s, int fd)
+{
+	struct arena_create c = {
+		.mode = below(4), .flags = below(3) ? 0 : next(), .node = below(4) ? -1 : (int32_t)next(),
+		.chunk_order = below(3) ? 0 : below(12), .size = size_ish() << below(8),
+		.min_block = below(2) ? 0 : size_ish(), .slot_size = size_ish(),
+		.slot_count = below(3) ? below(64) + 1 : next(), .align = below(2) ? 0 : size_ish(),
+	};
+
+	if (c.mode == ARENA_MODE_BUDDY)
+		c.slot_size = c.slot_count = c.align = 0;
+	else if (c.mode == ARENA_MODE_FIXED)
+		c.size = c.min_block = 0;
+	if (c.size > 64 * MiB)
+		c.size = 8 * MiB;
+	if (ioctl(fd, ARENA_IOC_CREATE, below(8) ? (void *)&c : (void *)below(2)) == 0)
+		s->created++;
+}
+
+static void op_alloc(struct state *s, int fd)
+{
+	struct arena_alloc a = { .size = size_ish() };
+
+	if (!below(4))
+		a.flags = below(2) ? ARENA_ALLOC_WAIT : next();
+	if (a.flags & ARENA_ALLOC_WAIT)
+		a.timeout_ns = 1000000;
+	if (!below(10))
+		a.pad = next();
+	if (ioctl(fd, ARENA_IOC_ALLOC, &a) == 0) {
+		s->granted++;
+		keep(s->handles, a.handle);
+		keep(s->offsets, a.offset);
+	}
+}
+
+static void op_batch(struct state *s, int fd)
+{
+	struct arena_grant_desc d[40];
+	uint64_t h[40];
+	struct arena_alloc_batch ab = { .size = size_ish(), .grants = (uintptr_t)d,
+					.count = below(42) };
+	struct arena_free_batch fb = { .handles = (uintptr_t)h, .count = below(42) };
+	unsigned int i;
+
+	if (!below(8))
+		ab.grants = below(2) ? 0 : 1;
+	if (ab.count > 40)
+		ab.count = below(2) ? 40 : (uint32_t)next();
+	if (ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab) == 0) {
+		s->granted += ab.done;
+		for (i = 0; i < ab.done && i < 40; i++)
+			keep(s->handles, d[i].handle);
+	}
+	for (i = 0; i < 40; i++)
+		h[i] = below(4) ? s->handles[below(KEEP)] : next();
+	if (fb.count > 40)
+		fb.count = 40;
+	ioctl(fd, ARENA_IOC_FREE_BATCH, &fb);
+}
+
+static void op_export(struct state *s, int fd)
+{
+	struct arena_export e = {
+		.handle = below(8) ? s->handles[below(KEEP)] : next(),
+		.offset = below(3) ? 0 : size_ish(), .length = below(3) ? 0 : size_ish(),
+		.flags = below(6) ? O_RDWR | O_CLOEXEC : (uint32_t)next(),
+	};
+	int i = below(KEEP);
+
+	if (ioctl(fd, ARENA_IOC_EXPORT, &e) == 0) {
+		s->exported++;
+		if (s->dmabufs[i] >= 0)
+			close(s->dmabufs[i]);
+		s->dmabufs[i] = e.fd;
+	}
+}
+
+static void op_map(struct state *s, int fd)
+{
+	int i = below(MAPS);
+	size_t len = below(2) ? 4096ULL << below(10) : size_ish();
+	off_t off = below(4) ? (off_t)s->offsets[below(KEEP)] :
+		    below(2) ? 0 : (off_t)(arena_info(fd).whole_offset + (below(4) << 12));
+	void *p;
+
+	if (len > 64 * MiB)
+		len = 2 * MiB;
+	p = mmap(NULL, len, PROT_READ | (below(4) ? PROT_WRITE : 0),
+		 below(8) ? MAP_SHARED : MAP_PRIVATE, fd, off);
+	if (p == MAP_FAILED)
+		return;
+	s->mapped++;
+	if (s->maps[i].p)
+		munmap(s->maps[i].p, s->maps[i].len);
+	s->maps[i].p = p;
+	s->maps[i].len = len;
+	*(volatile char *)p;	/* the first page is always in bounds */
+}
+
+static void op_mremap(struct state *s)
+{
+	int i = below(MAPS);
+	size_t len;
+	void *p;
+
+	if (!s->maps[i].p)
+		return;
+	len = below(2) ? s->maps[i].len / 2 : s->maps[i].len * 2;
+	if (!len)
+		len = 4096;
+	p = mremap(s->maps[i].p, s->maps[i].len, len, MREMAP_MAYMOVE);
+	if (p != MAP_FAILED) {
+		s->maps[i].p = p;
+		s->maps[i].len = len;
+	}
+}
+
+static void op_misc(struct state *s, int fd)
+{
+	unsigned char buf[512];
+	struct arena_free f = { .handle = below(4) ? s->handles[below(KEEP)] : next() };
+	struct arena_sync sy = {
+		.handle = s->handles[below(KEEP)], .offset = size_ish(), .length = size_ish(),
+		.flags = (uint32_t)below(16),
+	};
+	int i = below(KEEP), got;
+	pid_t pid;
+
+	switch (below(7)) {
+	case 0:
+		ioctl(fd, ARENA_IOC_FREE, &f);
+		break;
+	case 1:
+		ioctl(fd, ARENA_IOC_SYNC, &sy);
+		break;
+	case 2:		/* any command number of ours, any size, any bytes */
+		for (got = 0; got < (int)sizeof(buf); got++)
+			buf[got] = next();
+		ioctl(fd, _IOC(below(4), ARENA_IOC_MAGIC, below(12), below(sizeof(buf))), buf);
+		break;
+	case 3:
+		close(fd);
+		for (got = 0; got < FDS; got++)
+			if (s->fds[got] == fd)
+				s->fds[got] = -1;
+		break;
+	case 4:		/* a child that exits holding copies of everything */
+		pid = fork();
+		if (pid == 0) {
+			if (s->maps[0].p)
+				munmap(s->maps[0].p, s->maps[0].len);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+		break;
+	case 5:		/* a dma-buf through a unix socket and back */
+		if (s->dmabufs[i] >= 0 && send_fd(s->sock[0], s->dmabufs[i]) == 0) {
+			got = recv_fd(s->sock[1]);
+			if (got >= 0)
+				close(got);
+		}
+		break;
+	case 6:
+		if (s->maps[i % MAPS].p) {
+			munmap(s->maps[i % MAPS].p, s->maps[i % MAPS].len);
+			s->maps[i % MAPS].p = NULL;
+		}
+		break;
+	}
+}
+
+TEST(random_ioctls_leave_nothing_behind)
+{
+	const char *seed_env = getenv("ARENA_FUZZ_SEED"), *ops_env = getenv("ARENA_FUZZ_OPS");
+	uint64_t seed = seed_env ? strtoull(seed_env, NULL, 0) : (uint64_t)time(NULL);
+	long ops = ops_env ? atol(ops_env) : 20000, n;
+	static struct state s;
+	int i, fd;
+
+	TH_LOG("seed %llu, %ld operations (ARENA_FUZZ_SEED=%llu replays)",
+	       (unsigned long long)seed, ops, (unsigned long long)seed);
+	rng = seed * 2654435761u + 1;
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < FDS; i++)
+		s.fds[i] = -1;
+	for (i = 0; i < KEEP; i++)
+		s.dmabufs[i] = -1;
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s.sock));
+	signal(SIGBUS, SIG_IGN);
+
+	for (n = 0; n < ops; n++) {
+		fd = pick_fd(&s);
+		ASSERT_LE(0, fd);
+		switch (below(8)) {
+		case 0: op_create(&s, fd); break;
+		case 1: case 2: op_alloc(&s, fd); break;
+		case 3: op_batch(&s, fd); break;
+		case 4: op_export(&s, fd); break;
+		case 5: op_map(&s, fd); break;
+		case 6: op_mremap(&s); break;
+		default: op_misc(&s, fd); break;
+		}
+	}
+
+	TH_LOG("succeeded: %ld creates, %ld grants, %ld exports, %ld mappings",
+	       s.created, s.granted, s.exported, s.mapped);
+	for (i = 0; i < MAPS; i++)
+		if (s.maps[i].p)
+			munmap(s.maps[i].p, s.maps[i].len);
+	for (i = 0; i < KEEP; i++)
+		if (s.dmabufs[i] >= 0)
+			close(s.dmabufs[i]);
+	for (i = 0; i < FDS; i++)
+		if (s.fds[i] >= 0)
+			close(s.fds[i]);
+	close(s.sock[0]);
+	close(s.sock[1]);
+	/* Everything of the default arena comes back (pins are rechecked). */
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(wait_live(fd, 0)) TH_LOG("%llu grants still live",
+					     (unsigned long long)arena_info(fd).live_grants);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
