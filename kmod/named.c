@@ -138,8 +138,8 @@ struct arena *arena_named_find(const char *name)
  * @why: receives a reason for a failure
  * @err: receives the error
  *
- * Return: the arena (the registry holds it; no reference for the caller),
- * or NULL with *@err: -EINVAL, -EEXIST for a name in use, -ENOSPC past
+ * Return: the arena with a reference for the caller (a concurrent removal
+ * may drop the registry's at once), or NULL with *@err: -EINVAL, -EEXIST for a name in use, -ENOSPC past
  * ARENA_NAMED_MAX, or what arena_create() returns.
  */
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
@@ -217,6 +217,7 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 		arena_put(arena);
 		goto unlock;
 	}
+	arena_get(arena);
 	mutex_unlock(&named_lock);
 	return arena;
 

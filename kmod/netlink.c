@@ -256,7 +256,12 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 		arena_nl_why(info->extack, why);
 		return err;
 	}
-	return arena_nl_reply(arena, info);
+	err = arena_nl_reply(arena, info);
+	/* A caller told of a failure must not find the arena made anyway. */
+	if (err)
+		arena_named_delete(NULL, arena->id, &why);
+	arena_put(arena);
+	return err;
 }
 
 static int arena_nl_del(struct sk_buff *skb, struct genl_info *info)
