@@ -139,8 +139,9 @@ struct arena *arena_named_find(const char *name)
  * @err: receives the error
  *
  * Return: the arena with a reference for the caller (a concurrent removal
- * may drop the registry's at once), or NULL with *@err: -EINVAL, -EEXIST for a name in use, -ENOSPC past
- * ARENA_NAMED_MAX, or what arena_create() returns.
+ * may drop the registry's at once), or NULL with *@err: -EINVAL, -EEXIST
+ * for a name in use, -ENOSPC past ARENA_NAMED_MAX, or what arena_create()
+ * returns.
  */
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
 				 kuid_t uid, kgid_t gid, umode_t mode, const char **why, int *err)
