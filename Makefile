@@ -90,6 +90,9 @@ module:
 	@cp -pR Kbuild kmod uapi $(MOD_DIR)/
 	$(MAKE) -C $(KDIR) M=$(abspath $(MOD_DIR)) KCFLAGS=-Werror modules
 	@cp $(MOD_DIR)/kmod/arena.ko $(BUILD)/arena-$(KVER).ko
+	@# The KUnit module exists where the kernel has CONFIG_KUNIT.
+	@if [ -e $(MOD_DIR)/kmod/arena_kunit.ko ]; then \
+		cp $(MOD_DIR)/kmod/arena_kunit.ko $(BUILD)/arena_kunit-$(KVER).ko; fi
 
 # The selftests' dma-buf importer, a test-only module, for the same KVER.
 IMPORTER_DIR	:= $(BUILD)/importer-$(KVER)

@@ -314,6 +314,7 @@ free:
 	kfree(arena);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_create);
 
 /**
  * arena_register() - give a finished arena its id, and tell listeners
@@ -457,6 +458,7 @@ void arena_put(struct arena *arena)
 {
 	kref_put(&arena->ref, arena_release);
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_put);
 
 /* The page at @offset of the arena's address space. */
 struct page *arena_page(struct arena *arena, u64 offset)
@@ -465,6 +467,7 @@ struct page *arena_page(struct arena *arena, u64 offset)
 
 	return nth_page(chunk, (offset & ((1ULL << arena->chunk_shift) - 1)) >> PAGE_SHIFT);
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_page);
 
 /* Whether an allocation of the smallest size could succeed now. */
 bool arena_has_space(struct arena *arena)

@@ -105,6 +105,7 @@ int arena_buddy_geometry(struct arena_buddy_geometry *g)
 	g->nr_chunks = chunks;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_geometry);
 
 static void put_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 		     unsigned int order, unsigned long i)
@@ -180,6 +181,7 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_init);
 
 void arena_buddy_destroy(struct arena_buddy *b)
 {
@@ -191,6 +193,7 @@ void arena_buddy_destroy(struct arena_buddy *b)
 	b->words = NULL;
 	b->lanes = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_destroy);
 
 /* The order whose blocks hold @size bytes, or -EFBIG if none does. */
 static int order_of(const struct arena_buddy *b, u64 size)
@@ -312,6 +315,7 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 		this_cpu_add(b->pcpu->splits, splits);
 	return got;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_alloc_batch);
 
 int arena_buddy_alloc(struct arena_buddy *b, u64 size, struct arena_block *blk)
 {
@@ -319,6 +323,7 @@ int arena_buddy_alloc(struct arena_buddy *b, u64 size, struct arena_block *blk)
 
 	return ret < 0 ? ret : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_alloc);
 
 /**
  * arena_buddy_free_batch() - release @n blocks granted for @size bytes each
@@ -375,6 +380,7 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 		this_cpu_add(b->pcpu->coalesces, coalesces);
 	return freed;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free_batch);
 
 /**
  * arena_buddy_free() - release the block at @offset, granted for @size bytes
@@ -390,6 +396,7 @@ int arena_buddy_free(struct arena_buddy *b, u64 offset, u64 size)
 
 	return arena_buddy_free_batch(b, &blk, 1, size) == 1 ? 0 : -EINVAL;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free);
 
 /* The largest free block in bytes, read without the locks: O(lanes). */
 u64 arena_buddy_largest_free(const struct arena_buddy *b)
@@ -401,6 +408,7 @@ u64 arena_buddy_largest_free(const struct arena_buddy *b)
 		nonempty |= READ_ONCE(b->lanes[l].nonempty);
 	return nonempty ? 1ULL << (__fls(nonempty) + b->min_shift) : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_free);
 
 /* Free blocks of @order over all lanes, read without the locks. */
 u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order)
@@ -412,12 +420,14 @@ u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order)
 		n += READ_ONCE(b->lanes[l].free_count[order]);
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free_blocks);
 
 void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st)
 {
 	arena_core_stats_sum(b->pcpu, st);
 	st->largest_free_block = arena_buddy_largest_free(b);
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_stats);
 
 size_t arena_buddy_metadata_bytes(const struct arena_buddy *b)
 {

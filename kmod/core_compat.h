@@ -19,6 +19,7 @@
 #include <linux/bitops.h>
 #include <linux/cache.h>
 #include <linux/errno.h>
+#include <linux/export.h>
 #include <linux/log2.h>
 #include <linux/math.h>
 #include <linux/minmax.h>
@@ -27,6 +28,9 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+
+/* The KUnit test module (kmod/kunit/) reaches the core through these. */
+#include <kunit/visibility.h>
 
 #else
 

@@ -178,11 +178,13 @@ void arena_grant_get(struct arena_grant *grant)
 {
 	kref_get(&grant->ref);
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_grant_get);
 
 void arena_grant_put(struct arena_grant *grant)
 {
 	kref_put(&grant->ref, arena_grant_release);
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_grant_put);
 
 static int arena_core_alloc(struct arena *arena, u64 size, unsigned int n,
 			    struct arena_block *blks)
@@ -249,6 +251,7 @@ free:
 	kvfree(blks);
 	return got;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_grants_alloc);
 
 /**
  * arena_grant_alloc_wait() - make one grant, waiting for space if asked
@@ -283,3 +286,4 @@ int arena_grant_alloc_wait(struct arena *arena, u64 size, bool wait,
 			return -ETIMEDOUT;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_grant_alloc_wait);

@@ -94,4 +94,11 @@ static inline int arena_folio_mapcount(struct folio *folio)
 #define ARENA_MAX_PAGE_ORDER	MAX_ORDER
 #endif
 
+/* 6.13 made symbol namespaces string literals (the KUnit module imports one). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define ARENA_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define ARENA_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#endif
+
 #endif /* ARENA_KCOMPAT_H */

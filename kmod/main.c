@@ -52,6 +52,7 @@ MODULE_PARM_DESC(max_memory,
 		 "Bytes all arenas together may hold (0: half of RAM, the default)");
 
 ulong arena_zero_inline_max = 256 * 1024;
+EXPORT_SYMBOL_IF_KUNIT(arena_zero_inline_max);
 module_param_named(zero_inline_max, arena_zero_inline_max, ulong, 0644);
 MODULE_PARM_DESC(zero_inline_max,
 		 "Released grants up to this many bytes are zeroed at once, larger ones by a worker (default 256 KiB)");

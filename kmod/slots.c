@@ -54,6 +54,7 @@ int arena_slots_geometry(struct arena_slots_geometry *g)
 		return -EOVERFLOW;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_geometry);
 
 static void set_free_range(struct arena_slots *s, u64 pos, u64 len)
 {
@@ -107,6 +108,7 @@ int arena_slots_init(struct arena_slots *s, const struct arena_slots_geometry *g
 			(u32)(cpu * 0x9e3779b9U) % s->nr_words;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_init);
 
 void arena_slots_destroy(struct arena_slots *s)
 {
@@ -115,6 +117,7 @@ void arena_slots_destroy(struct arena_slots *s)
 	s->pcpu = NULL;
 	s->words = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_destroy);
 
 /* Claim up to @want slots from one word; returns the bits taken. */
 static unsigned long claim_word(atomic_long_t *word, unsigned int want)
@@ -220,6 +223,7 @@ int arena_slots_alloc_batch(struct arena_slots *s, u64 size, unsigned int n,
 	this_cpu_add(s->pcpu->bytes_live, (s64)(size * got));
 	return got;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_alloc_batch);
 
 /* One slot: arena_slots_alloc_batch() without the batch bookkeeping. */
 int arena_slots_alloc(struct arena_slots *s, u64 size, struct arena_block *blk)
@@ -248,6 +252,7 @@ int arena_slots_alloc(struct arena_slots *s, u64 size, struct arena_block *blk)
 	this_cpu_add(s->pcpu->allocations_failed, 1);
 	return -ENOSPC;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_alloc);
 
 /* The bit position of the slot at @offset, or -1 if no slot starts there. */
 static s64 slot_position(const struct arena_slots *s, u64 offset)
@@ -296,6 +301,7 @@ int arena_slots_free(struct arena_slots *s, u64 offset, u64 size)
 	this_cpu_add(s->pcpu->bytes_live, -(s64)size);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_free);
 
 /* Release @n slots granted for @size bytes each; returns how many were live. */
 int arena_slots_free_batch(struct arena_slots *s, const struct arena_block *blks,
@@ -309,6 +315,7 @@ int arena_slots_free_batch(struct arena_slots *s, const struct arena_block *blks
 			freed++;
 	return freed;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_free_batch);
 
 void arena_slots_stats(struct arena_slots *s, struct arena_core_stats *st)
 {
@@ -319,6 +326,7 @@ void arena_slots_stats(struct arena_slots *s, struct arena_core_stats *st)
 	st->largest_free_block =
 		st->bytes_reserved < s->slot_count * s->slot_size ? s->slot_size : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(arena_slots_stats);
 
 size_t arena_slots_metadata_bytes(const struct arena_slots *s)
 {
