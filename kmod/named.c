@@ -35,6 +35,15 @@ struct arena_named {
 	kgid_t gid;
 	umode_t mode;
 	bool removed;
+	/*
+	 * The node's path, allocated before the device is added or deleted
+	 * and handed to the first named_devnode() call, which is devtmpfs's.
+	 * device_add() and device_del() ignore devtmpfs failures, and a path
+	 * allocated in the callback could fail: the node would be made at
+	 * the fallback /dev/arena-<name>, or left behind on removal pointing
+	 * at a minor the next named arena may get.
+	 */
+	char *devnode;
 };
 
 static DEFINE_MUTEX(named_lock);	/* protects named_arenas and removal */
@@ -44,7 +53,8 @@ static struct class *named_class;
 
 static char *named_devnode(arena_devnode_dev *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
-	const struct arena_named *named = container_of(dev, struct arena_named, dev);
+	struct arena_named *named = container_of(dev, struct arena_named, dev);
+	char *path = xchg(&named->devnode, NULL);
 
 	if (mode)
 		*mode = named->mode;
@@ -52,7 +62,19 @@ static char *named_devnode(arena_devnode_dev *dev, umode_t *mode, kuid_t *uid, k
 		*uid = named->uid;
 	if (gid)
 		*gid = named->gid;
-	return kasprintf(GFP_KERNEL, "arenas/%s", named->arena->name);
+	return path ?: kasprintf(GFP_KERNEL, "arenas/%s", named->arena->name);
+}
+
+static int named_devnode_prepare(struct arena_named *named)
+{
+	named->devnode = kasprintf(GFP_KERNEL, "arenas/%s", named->arena->name);
+	return named->devnode ? 0 : -ENOMEM;
+}
+
+/* What devtmpfs did not take (no devtmpfs, or a uevent read took it). */
+static void named_devnode_drop(struct arena_named *named)
+{
+	kfree(xchg(&named->devnode, NULL));
 }
 
 static void named_release(struct device *dev)
@@ -206,10 +228,13 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	named->dev.class = named_class;
 	named->dev.type = &named_type;
 	named->dev.devt = MKDEV(MAJOR(named_devt), minor);
-	dev_set_name(&named->dev, "arena-%s", name);
 	cdev_init(&named->cdev, &arena_named_fops);
 	named->cdev.owner = THIS_MODULE;
-	ret = cdev_device_add(&named->cdev, &named->dev);
+	/* Without a name device_add() fails, but with EINVAL: say ENOMEM. */
+	ret = dev_set_name(&named->dev, "arena-%s", name) ?: named_devnode_prepare(named);
+	if (!ret)
+		ret = cdev_device_add(&named->cdev, &named->dev);
+	named_devnode_drop(named);
 	if (ret) {
 		*why = "cannot add the device";
 		xa_erase(&named_arenas, minor);
@@ -228,7 +253,10 @@ unlock:
 	return NULL;
 }
 
-/* Caller holds named_lock; the arena must be unused. */
+/*
+ * Caller holds named_lock; the arena must be unused.  With the node's path
+ * prepared, devtmpfs is sure to remove the node (unloading does without).
+ */
 static void named_remove(struct arena_named *named)
 {
 	struct arena *arena = named->arena;
@@ -236,6 +264,7 @@ static void named_remove(struct arena_named *named)
 	named->removed = true;
 	xa_erase(&named_arenas, MINOR(named->dev.devt));
 	cdev_device_del(&named->cdev, &named->dev);
+	named_devnode_drop(named);
 	arena->named = NULL;
 	put_device(&named->dev);
 	arena_put(arena);
@@ -247,8 +276,8 @@ static void named_remove(struct arena_named *named)
  * @id: the id, when @name is NULL
  * @why: receives a reason for a failure
  *
- * Return: 0, -ENOENT, or -EBUSY while a file has it open or a grant of it
- * is alive.
+ * Return: 0, -ENOENT, -EBUSY while a file has it open or a grant of it is
+ * alive, or -ENOMEM.
  */
 int arena_named_delete(const char *name, u32 id, const char **why)
 {
@@ -269,7 +298,9 @@ int arena_named_delete(const char *name, u32 id, const char **why)
 			*why = "in use: files have it open, or its memory is mapped or exported";
 			ret = -EBUSY;
 		} else {
-			named_remove(named);
+			ret = named_devnode_prepare(named);
+			if (!ret)
+				named_remove(named);
 		}
 	}
 	mutex_unlock(&named_lock);
