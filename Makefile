@@ -4,6 +4,7 @@
 # make check      every lane; ends with "N passed, N failed"  (T=, L= narrow it)
 # make demo       load the module in a VM and show it working
 # make bench      benchmarks (host allocator core)
+# make fuzz       the ioctl fuzzer, long, on the debug kernel (FUZZ_MINUTES=30)
 # make clean
 #
 # KVER/KDIR select the kernel the module is built for; the default is the
@@ -50,7 +51,7 @@ LIB_LINK	:= -Iuserlib -L$(LIB_DIR) -larena -Wl,-rpath,$(abspath $(LIB_DIR)) -lpt
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_PROGS	:= $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*.c))
 
-.PHONY: all module importer userlib selftests host benches check demo bench clean FORCE
+.PHONY: all module importer userlib selftests host benches check demo bench fuzz clean FORCE
 
 all: module host userlib selftests benches
 
@@ -163,6 +164,9 @@ demo:
 
 bench:
 	@scripts/bench
+
+fuzz:
+	@scripts/fuzz
 
 clean:
 	rm -rf $(BUILD)
