@@ -333,7 +333,9 @@ EXPORT_SYMBOL_IF_KUNIT(arena_buddy_alloc);
  * @size: the size they were requested with
  *
  * Blocks that are not live grants of that size are skipped and change
- * nothing.  Return: how many were released.
+ * nothing.
+ *
+ * Return: how many were released.
  */
 int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks,
 			   unsigned int n, u64 size)

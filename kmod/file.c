@@ -52,11 +52,28 @@ int arena_file_open(struct file *file, struct arena *arena)
 	return 0;
 }
 
+/**
+ * arena_open() - open /dev/arena
+ * @inode: the misc device's inode
+ * @file: the new file, bound to no arena until first used
+ *
+ * Return: 0 or -ENOMEM.
+ */
 static int arena_open(struct inode *inode, struct file *file)
 {
 	return arena_file_open(file, NULL);
 }
 
+/**
+ * arena_release() - the last reference to an arena file went
+ * @inode: the device's inode
+ * @file: the file
+ *
+ * Every handle's grant reference drops; grants still mapped or exported
+ * live on through those references.
+ *
+ * Return: 0.
+ */
 static int arena_release(struct inode *inode, struct file *file)
 {
 	struct arena_file *af = file->private_data;
@@ -128,7 +145,13 @@ struct arena *arena_file_arena(struct file *file, bool bind_default)
 	return arena ?: ERR_PTR(-ENODEV);
 }
 
-/* The grant behind @handle of @file, with a reference, or NULL. */
+/**
+ * arena_file_grant() - look up a handle
+ * @file: an arena file
+ * @handle: a handle of it
+ *
+ * Return: the grant with a reference, or NULL.
+ */
 struct arena_grant *arena_file_grant(struct file *file, u64 handle)
 {
 	struct arena_file *af = file->private_data;

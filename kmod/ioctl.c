@@ -312,6 +312,20 @@ static const struct {
 	[_IOC_NR(ARENA_IOC_SYNC)] = { _IOC_WRITE, ARENA_SYNC_SIZE_VER0, arena_ioc_sync },
 };
 
+/**
+ * arena_ioctl() - the ioctls of /dev/arena and of named arenas' nodes
+ * @file: an open arena file
+ * @cmd: an ARENA_IOC_* command
+ * @arg: its argument, a user pointer
+ *
+ * Commands are looked up by number and must match their direction; the
+ * size in @cmd is the caller's struct size, at least the command's first
+ * version (handlers copy with copy_struct_from_user(), so larger structs
+ * with zeroed tails work and set unknown bytes fail with E2BIG).
+ *
+ * Return: what the command returns, -ENOTTY for an unknown command, or
+ * -EINVAL for a struct smaller than its first version.
+ */
 long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	unsigned int nr = _IOC_NR(cmd);

@@ -105,6 +105,16 @@ static int __init arena_make_default(void)
 	return 0;
 }
 
+/**
+ * arena_init() - check the parameters, then bring the module up
+ *
+ * Context: module load.  The zeroing workqueue, the pseudo filesystem,
+ * named arenas and the default arena come first; the netlink family and
+ * /dev/arena, the ways in, last, so that nothing can reach a part that is
+ * not ready.
+ *
+ * Return: 0, -EINVAL for a bad parameter, or what a step returned.
+ */
 static int __init arena_init(void)
 {
 	int ret;
@@ -156,6 +166,12 @@ destroy_wq:
 	return ret;
 }
 
+/**
+ * arena_exit() - take the module down, the ways in first
+ *
+ * Context: module unload.  Open files and mappings hold the module, so nothing is in use here;
+ * destroying the workqueue finishes any zeroing still queued.
+ */
 static void __exit arena_exit(void)
 {
 	misc_deregister(&arena_misc);

@@ -88,6 +88,13 @@ static const struct device_type named_type = {
 	.release	= named_release,
 };
 
+/**
+ * arena_named_open() - open /dev/arenas/<name>
+ * @inode: the node's inode, whose cdev is the named arena's
+ * @file: the new file, bound to the arena at once
+ *
+ * Return: 0, -ENODEV if the arena is being removed, or -ENOMEM.
+ */
 int arena_named_open(struct inode *inode, struct file *file)
 {
 	struct arena_named *named = container_of(inode->i_cdev, struct arena_named, cdev);

@@ -141,6 +141,14 @@ static struct arena *arena_nl_target(struct genl_info *info)
 	return arena_find(nla_get_u32(info->attrs[ARENA_A_ID]));
 }
 
+/**
+ * arena_nl_get() - ARENA_CMD_GET of one arena, by ARENA_A_ID or ARENA_A_NAME
+ * @skb: the request
+ * @info: its attributes
+ *
+ * Return: 0 with the arena sent, -EINVAL without an id or name, -ENOENT,
+ * or -EMSGSIZE/-ENOMEM if the reply cannot be built.
+ */
 static int arena_nl_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct arena *arena;
@@ -160,6 +168,16 @@ static int arena_nl_get(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/**
+ * arena_nl_dump() - ARENA_CMD_GET of every arena, in id order
+ * @skb: the reply being filled
+ * @cb: the dump's state: the next id to send
+ *
+ * A dump spans several calls; arenas made or removed in between mark the
+ * messages NLM_F_DUMP_INTR (the registry's generation changed).
+ *
+ * Return: the reply's length, 0 when done, or a negative errno.
+ */
 static int arena_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long id = cb->args[0];
@@ -203,6 +221,17 @@ static u64 get_u64(struct genl_info *info, int type)
 	return info->attrs[type] ? nla_get_u64(info->attrs[type]) : 0;
 }
 
+/**
+ * arena_nl_new() - ARENA_CMD_NEW: make a named arena (CAP_SYS_ADMIN)
+ * @skb: the request
+ * @info: its attributes: name, mode and geometry, node owner and mode
+ *
+ * The new arena is sent back; if that fails it is removed again, so that
+ * a caller told of a failure never finds it made.
+ *
+ * Return: 0, -EPERM, -EINVAL, -EEXIST, -ENOSPC, or an error of
+ * arena_create(); every refusal carries an extended-ack message.
+ */
 static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
@@ -264,6 +293,13 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/**
+ * arena_nl_del() - ARENA_CMD_DEL: remove a named arena (CAP_SYS_ADMIN)
+ * @skb: the request
+ * @info: its attributes: ARENA_A_NAME or ARENA_A_ID
+ *
+ * Return: 0, -EPERM, -EINVAL, -ENOENT, -EBUSY while in use, or -ENOMEM.
+ */
 static int arena_nl_del(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *why = NULL;
@@ -320,7 +356,13 @@ static struct genl_family arena_nl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(arena_nl_mcgrps),
 };
 
-/* Tell the events group about @arena; a no-op without listeners. */
+/**
+ * arena_nl_event() - tell the events group about @arena
+ * @arena: the arena
+ * @event: an enum arena_event_kind
+ *
+ * A no-op without listeners; best effort otherwise (multicast may drop).
+ */
 void arena_nl_event(struct arena *arena, u32 event)
 {
 	struct sk_buff *msg;
