@@ -21,8 +21,9 @@
 #include <linux/slab.h>
 
 #include "arena.h"
+#include "kcompat.h"
 
-MODULE_IMPORT_NS(DMA_BUF);
+ARENA_IMPORT_NS(DMA_BUF);
 
 struct arena_dmabuf {
 	struct arena_grant *grant;	/* counted */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Differences between the kernels arena.ko builds for (Debian's 6.1 and
- * 6.12 in the test matrix), in one place.  Version checks belong here and
+ * 6.12, and Debian unstable's newest source, in the test matrix), in one
+ * place.  Version checks belong here and
  * nowhere else; checkpatch's LINUX_VERSION_CODE warning, meant for in-tree
  * code, is waived for this file only (scripts/check).
  */
@@ -29,6 +30,26 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #define ARENA_PMD_MAPPABLE	IS_ENABLED(CONFIG_FS_DAX)
 #else
 #define ARENA_PMD_MAPPABLE	true
+#endif
+
+/*
+ * vmf_insert_pfn_pmd() took a pfn_t until pfn_t went away (7.x), then a
+ * plain pfn.  The header's presence is what tells (kmod/Kbuild probes it:
+ * sparse knows no __has_include).
+ */
+#ifdef ARENA_HAVE_PFN_T
+#include <linux/pfn_t.h>
+#define arena_pfn(pfn)	pfn_to_pfn_t(pfn)
+#else
+#define arena_pfn(pfn)	(pfn)
+#endif
+
+/*
+ * nth_page() went away (7.x) once the pages of any folio were promised to
+ * be contiguous in the memmap; before, it also crossed memory sections.
+ */
+#ifndef nth_page
+#define nth_page(page, n)	((page) + (n))
 #endif
 
 /*
@@ -94,11 +115,11 @@ static inline int arena_folio_mapcount(struct folio *folio)
 #define ARENA_MAX_PAGE_ORDER	MAX_ORDER
 #endif
 
-/* 6.13 made symbol namespaces string literals (the KUnit module imports one). */
+/* 6.13 made symbol namespaces string literals: ARENA_IMPORT_NS(DMA_BUF). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
-#define ARENA_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING)
+#define ARENA_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)
 #else
-#define ARENA_IMPORT_KUNIT_NS()	MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING")
+#define ARENA_IMPORT_NS(ns)	MODULE_IMPORT_NS(#ns)
 #endif
 
 #endif /* ARENA_KCOMPAT_H */

@@ -23,7 +23,6 @@
 #include <linux/mm.h>		/* before huge_mm.h on 6.1 */
 #include <linux/huge_mm.h>
 #include <linux/file.h>
-#include <linux/pfn_t.h>
 #include <linux/slab.h>
 
 #include "arena.h"
@@ -206,7 +205,7 @@ static vm_fault_t arena_pmd_fault(struct vm_fault *vmf)
 		return VM_FAULT_FALLBACK;
 	pfn = page_to_pfn(arena_page(av->arena, av->start + rel));
 	/* Writable at once: a shared mapping needs no write notification. */
-	ret = vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), vma->vm_flags & VM_WRITE);
+	ret = vmf_insert_pfn_pmd(vmf, arena_pfn(pfn), vma->vm_flags & VM_WRITE);
 	if (ret == VM_FAULT_NOPAGE)
 		atomic64_inc(&av->arena->pmd_faults);
 	return ret;
@@ -338,6 +337,18 @@ void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
 		arena_prefault(vma);
 }
 
+/**
+ * arena_mmap() - map a grant, an implicit grant or the whole arena
+ * @file: an open arena file
+ * @vma: the new mapping; its page offset is a cookie (see arena.h)
+ *
+ * Only shared mappings are allowed.  Pages are inserted at fault time
+ * (or at once for ARENA_CREATE_PREFAULT arenas); the VMA holds what it
+ * maps through a struct arena_vma.
+ *
+ * Return: 0, -EINVAL for a private mapping or a bad cookie or range,
+ * -EFBIG, -EACCES, -ENOSPC or -ENOMEM as described in abi.rst.
+ */
 int arena_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct arena_vma *av;

@@ -406,4 +406,4 @@ kunit_test_suites(&arena_buddy_suite, &arena_slots_suite);
 
 MODULE_DESCRIPTION("KUnit tests of arena.ko's allocator core and grant lifetimes");
 MODULE_LICENSE("GPL");
-ARENA_IMPORT_KUNIT_NS();
+ARENA_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

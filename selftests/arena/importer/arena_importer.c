@@ -17,7 +17,7 @@
 #include "arena_importer.h"
 #include "importer_compat.h"
 
-MODULE_IMPORT_NS(DMA_BUF);
+IMPORTER_IMPORT_NS(DMA_BUF);
 
 static struct platform_device *importer_pdev;
 

@@ -23,4 +23,11 @@
 #define importer_vunmap		dma_buf_vunmap_unlocked
 #endif
 
+/* 6.13 made symbol namespaces string literals. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define IMPORTER_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)
+#else
+#define IMPORTER_IMPORT_NS(ns)	MODULE_IMPORT_NS(#ns)
+#endif
+
 #endif /* IMPORTER_COMPAT_H */
