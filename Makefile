@@ -72,7 +72,7 @@ $(LIB_DIR)/arena.pc: userlib/arena.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(PREFIX)/lib|' \
 	    -e 's|@INCLUDEDIR@|$(PREFIX)/include|; s|@VERSION@|$(LIB_VERSION)|' $< > $@
 
-$(LIB_DIR)/arena_demo: userlib/examples/arena_demo.c $(LIB_SO)
+$(LIB_DIR)/arena_demo $(LIB_DIR)/library_example: $(LIB_DIR)/%: userlib/examples/%.c $(LIB_SO)
 	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< $(LIB_LINK)
 
 # arenactl, the administration tool, speaks the generic netlink family
@@ -81,7 +81,8 @@ $(LIB_DIR)/arenactl: userlib/arenactl.c uapi/linux/arena.h
 	@mkdir -p $(LIB_DIR)
 	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< -lmnl
 
-userlib: $(LIB_SO) $(LIB_A) $(LIB_DIR)/arena.pc $(LIB_DIR)/arena_demo $(LIB_DIR)/arenactl
+userlib: $(LIB_SO) $(LIB_A) $(LIB_DIR)/arena.pc $(LIB_DIR)/arena_demo $(LIB_DIR)/library_example \
+	 $(LIB_DIR)/arenactl
 
 # Kbuild of 6.1 writes objects next to the sources, so every kernel gets its
 # own copy of the tree; cp -p keeps mtimes so that rebuilds stay incremental.
