@@ -44,3 +44,43 @@ kernel_source() {
 	fi
 	echo "$dir"
 }
+
+# newest_source: Debian unstable's newest linux-source-* (fetched by
+# install-deps) unpacked in the cache, keyed by its package and version.
+newest_source() {
+	local deb pkg ver dir
+	deb=$(ls /var/cache/arena/sid/linux-source-*.deb 2>/dev/null | sort -V | tail -n1)
+	[ -n "$deb" ] || die "no unstable linux-source package fetched; run: sudo scripts/install-deps"
+	pkg=$(dpkg-deb -f "$deb" Package)
+	ver=$(dpkg-deb -f "$deb" Version)
+	dir=$ARENA_CACHE/src/$pkg-$ver
+	if [ ! -f "$dir/.unpacked" ]; then
+		note "unpacking $deb into $dir"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$pkg.tar.xz" |
+			tar -xJ -C "$dir.tmp" --strip-components=1
+		touch "$dir.tmp/.unpacked"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# generic_kernel: Debian's generic 6.12 image package (fetched by
+# install-deps) unpacked in the cache: boot/vmlinuz-* and lib/modules/.
+generic_kernel() {
+	local deb ver dir
+	deb=$(ls /var/cache/arena/generic/linux-image-*.deb 2>/dev/null | sort -V | tail -n1)
+	[ -n "$deb" ] || die "no generic kernel image fetched; run: sudo scripts/install-deps"
+	ver=$(dpkg-deb -f "$deb" Package)
+	dir=$ARENA_CACHE/generic/$ver
+	if [ ! -f "$dir/.unpacked" ]; then
+		note "unpacking $deb into $dir"
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$dir.tmp"
+		dpkg-deb -x "$deb" "$dir.tmp"
+		touch "$dir.tmp/.unpacked"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
