@@ -344,9 +344,9 @@ TEST(input_struct_sizes_of_every_ioctl)
 		memset(buf, 0, sizeof(buf));
 		buf[size + 7] = 1;
 		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i], size + 8), buf));
-		EXPECT_EQ(E2BIG, errno) TH_LOG("ioctl nr %u", _IOC_NR(cmds[i]));
+		EXPECT_EQ(E2BIG, errno) TH_LOG("ioctl nr %u", (unsigned int)_IOC_NR(cmds[i]));
 		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i], size - 8), buf));
-		EXPECT_EQ(EINVAL, errno) TH_LOG("ioctl nr %u", _IOC_NR(cmds[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("ioctl nr %u", (unsigned int)_IOC_NR(cmds[i]));
 	}
 	close(fd);
 }
