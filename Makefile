@@ -5,6 +5,9 @@
 # make demo       load the module in a VM and show it working
 # make bench      benchmarks (host allocator core)
 # make fuzz       the ioctl fuzzer, long, on the debug kernel (FUZZ_MINUTES=30)
+# make install    module, library, headers, arena.pc, arenactl, man pages,
+#                 udev rule, modprobe.d example (DESTDIR, PREFIX, KVER)
+# make dkms-source  the module's sources and dkms.conf in /usr/src/arena-VERSION
 # make clean
 #
 # KVER/KDIR select the kernel the module is built for; the default is the
@@ -51,7 +54,8 @@ LIB_LINK	:= -Iuserlib -L$(LIB_DIR) -larena -Wl,-rpath,$(abspath $(LIB_DIR)) -lpt
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_PROGS	:= $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*.c))
 
-.PHONY: all module importer userlib selftests host benches check demo bench fuzz clean FORCE
+.PHONY: all module importer userlib selftests host benches check demo bench fuzz install dkms-source \
+	clean FORCE
 
 all: module host userlib selftests benches
 
@@ -156,6 +160,61 @@ benches: $(BENCH_PROGS)
 selftests: $(SELFTEST_PROGS)
 	@mkdir -p $(SELFTEST_DIR)
 	$(if $(SELFTEST_SCRIPTS),@cp -p $(SELFTEST_SCRIPTS) $(SELFTEST_DIR)/)
+
+# make install [DESTDIR=DIR] [PREFIX=/usr/local] [KVER=...]: the module for
+# KVER (modules_install into /lib/modules/KVER/extra, then depmod), libarena
+# (.so with its soname links, .a), arena.h and the uapi header, arena.pc,
+# arenactl, the man pages, the udev rule and a modprobe.d example (not
+# over an existing one).  System paths (/lib/modules, udev, modprobe.d) do
+# not move with PREFIX; all paths move under DESTDIR.
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+UDEVRULESDIR	?= /lib/udev/rules.d
+MODPROBEDIR	?= /etc/modprobe.d
+
+install: module userlib
+	$(MAKE) -C $(KDIR) M=$(abspath $(MOD_DIR)) INSTALL_MOD_PATH=$(abspath $(DESTDIR)/) \
+		INSTALL_MOD_DIR=extra modules_install
+	depmod $(if $(DESTDIR),-b $(abspath $(DESTDIR))) $(KVER)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR)
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libarena.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libarena.so
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(LIB_VERSION)|' \
+	    userlib/arena.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/arena.pc
+	install -m 644 userlib/arena.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 uapi/linux/arena.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	install -m 755 $(LIB_DIR)/arenactl $(DESTDIR)$(SBINDIR)/
+	install -m 644 userlib/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	@# man arena_buf_put finds its group's page: a .so link per function.
+	for page in userlib/man/arena_*.3; do \
+		sed -n '/^\.SH NAME/,/\\-/p' $$page | sed '1d; s/\\-.*//' | tr ',' '\n' | \
+		while read -r fn; do \
+			[ -z "$$fn" ] || [ "$$fn.3" = "$${page##*/}" ] || \
+			echo ".so man3/$${page##*/}" > $(DESTDIR)$(MANDIR)/man3/$$fn.3; \
+		done; \
+	done
+	install -m 644 userlib/arenactl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 packaging/60-arena.rules $(DESTDIR)$(UDEVRULESDIR)/
+	test -e $(DESTDIR)$(MODPROBEDIR)/arena.conf || \
+		install -m 644 packaging/arena.conf $(DESTDIR)$(MODPROBEDIR)/
+
+# The module's sources and dkms.conf as DKMS wants them:
+# /usr/src/arena-VERSION (DESTDIR moves it), then dkms add/build/install.
+DKMS_VERSION	:= $(LIB_VERSION)
+DKMS_SRC	?= /usr/src/arena-$(DKMS_VERSION)
+
+dkms-source:
+	install -d $(DESTDIR)$(DKMS_SRC)
+	cp -R Kbuild kmod uapi $(DESTDIR)$(DKMS_SRC)/
+	rm -rf $(DESTDIR)$(DKMS_SRC)/kmod/host
+	sed 's|@VERSION@|$(DKMS_VERSION)|' packaging/dkms.conf > $(DESTDIR)$(DKMS_SRC)/dkms.conf
 
 check:
 	@scripts/check
