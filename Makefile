@@ -118,7 +118,8 @@ $(KSFT_DIR)/kselftest_harness.h:
 		cp $$src/tools/testing/selftests/kselftest_harness.h \
 		   $$src/tools/testing/selftests/kselftest.h $(KSFT_DIR)/
 
-$(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h uapi/linux/arena.h \
+$(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/arena/arena_nl.h \
+		   uapi/linux/arena.h \
 		   $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -Iselftests/arena/importer \

@@ -218,11 +218,14 @@ static inline int arena_module_unload(void)
 	return syscall(__NR_delete_module, "arena", O_NONBLOCK) ? -errno : 0;
 }
 
-/* Pass @fd over the unix socket @sock (SCM_RIGHTS); 0 or -1. */
-static inline int send_fd(int sock, int fd)
+/*
+ * Pass @fd over the unix socket @sock (SCM_RIGHTS) with @len bytes of @data
+ * (sendmsg @flags); 0 or -1.
+ */
+static inline int send_fd_data(int sock, int fd, const void *data, size_t len, int flags)
 {
-	char byte = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
@@ -231,26 +234,39 @@ static inline int send_fd(int sock, int fd)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+	return sendmsg(sock, &msg, flags) == (ssize_t)len ? 0 : -1;
 }
 
-/* The fd sent by send_fd(), or -1. */
-static inline int recv_fd(int sock)
+/* The fd sent by send_fd_data() with its @len bytes into @data, or -1. */
+static inline int recv_fd_data(int sock, void *data, size_t len, int flags)
 {
-	char byte, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = data, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cmsg;
 	int fd;
 
-	if (recvmsg(sock, &msg, 0) != 1)
+	if (recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC) != (ssize_t)len)
 		return -1;
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
 		return -1;
 	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 	return fd;
+}
+
+/* Pass @fd alone (with one byte, as a message must carry data). */
+static inline int send_fd(int sock, int fd)
+{
+	return send_fd_data(sock, fd, "x", 1, 0);
+}
+
+static inline int recv_fd(int sock)
+{
+	char byte;
+
+	return recv_fd_data(sock, &byte, 1, 0);
 }
 
 #endif /* ARENA_UTIL_H */

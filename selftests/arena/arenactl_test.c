@@ -26,6 +26,7 @@
 #include <linux/genetlink.h>
 
 #include "../kselftest_harness.h"
+#include "arena_nl.h"
 #include "arena_util.h"
 
 #define USER_A		1000
@@ -414,31 +415,6 @@ static int dump_msg(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dump_id, data);
 }
 
-static int family_attr(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-		*(uint16_t *)data = mnl_attr_get_u16(attr);
-	return MNL_CB_OK;
-}
-
-static int family_msg(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr, data);
-}
-
-static void put_genl(struct nlmsghdr *nlh, uint16_t type, uint8_t cmd, uint16_t flags,
-		     uint8_t version)
-{
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = 1;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = version;
-}
-
 /*
  * Receive and parse one datagram of replies; the result of mnl_cb_run.
  * libmnl fails at a message marked NLM_F_DUMP_INTR: count the marks
@@ -461,28 +437,11 @@ static int recv_some(struct mnl_socket *s, mnl_cb_t cb, void *data, int *interru
 	return mnl_cb_run(buf, n, 0, 0, cb, data);
 }
 
-static uint16_t arena_family(struct mnl_socket *s)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	uint16_t family = 0;
-	int marks = 0;
-
-	put_genl(nlh, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK, 1);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ARENA_GENL_NAME);
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		return 0;
-	while (recv_some(s, family_msg, &family, &marks) > 0)
-		;
-	return family;
-}
-
 static int start_dump(struct mnl_socket *s, uint16_t family)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = genl_msg(buf, family, ARENA_CMD_GET, NLM_F_DUMP);
 
-	put_genl(nlh, family, ARENA_CMD_GET, NLM_F_DUMP, ARENA_GENL_VERSION);
 	return mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
 }
 
@@ -528,7 +487,7 @@ FIXTURE_SETUP(dumps)
 	self->sock = mnl_socket_open(NETLINK_GENERIC);
 	ASSERT_NE(NULL, self->sock);
 	ASSERT_EQ(0, mnl_socket_bind(self->sock, 0, MNL_SOCKET_AUTOPID));
-	self->family = arena_family(self->sock);
+	self->family = genl_arena_family(self->sock);
 	ASSERT_NE(0, self->family);
 	for (i = 0; i < STABLE_ARENAS; i++) {
 		self->fds[i] = small_arena();

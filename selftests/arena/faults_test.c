@@ -30,6 +30,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "arena_nl.h"
 #include "arena_util.h"
 #include "arena_importer.h"
 
@@ -124,20 +125,6 @@ static struct mnl_socket *nl_open(void)
 	return s;
 }
 
-static struct nlmsghdr *nl_msg(char *buf, uint16_t type, uint8_t cmd, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = 1;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = type == GENL_ID_CTRL ? 1 : ARENA_GENL_VERSION;
-	return nlh;
-}
-
 static int count_msg(const struct nlmsghdr *nlh, void *data)
 {
 	(void)nlh;
@@ -164,43 +151,20 @@ static int nl_talk(struct mnl_socket *s, struct nlmsghdr *nlh, int *messages)
 	return ret < 0 ? -errno : 0;
 }
 
-static int family_attr(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-		*(uint16_t *)data = mnl_attr_get_u16(attr);
-	return MNL_CB_OK;
-}
-
-static int family_msg(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr, data);
-}
-
 static uint16_t arena_family(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *s = nl_open();
-	struct nlmsghdr *nlh;
-	uint16_t family = 0;
-	int n;
+	uint16_t family = s ? genl_arena_family(s) : 0;
 
-	if (!s)
-		return 0;
-	nlh = nl_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ARENA_GENL_NAME);
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) >= 0) {
-		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-		if (n > 0)
-			mnl_cb_run(buf, n, 0, 0, family_msg, &family);
-	}
-	mnl_socket_close(s);
+	if (s)
+		mnl_socket_close(s);
 	return family;
 }
 
 static int nl_named(struct ctx *c, struct mnl_socket *s, uint8_t cmd, const char *name)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, c->family, cmd, NLM_F_ACK);
+	struct nlmsghdr *nlh = genl_msg(buf, c->family, cmd, NLM_F_ACK);
 
 	mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
 	if (cmd == ARENA_CMD_NEW) {
@@ -231,7 +195,7 @@ static int arenas_listed(struct ctx *c)
 
 	if (!s)
 		return -1;
-	if (nl_talk(s, nl_msg(buf, c->family, ARENA_CMD_GET, NLM_F_DUMP), &n))
+	if (nl_talk(s, genl_msg(buf, c->family, ARENA_CMD_GET, NLM_F_DUMP), &n))
 		n = -1;
 	mnl_socket_close(s);
 	return n;
@@ -618,7 +582,7 @@ static int nl_dump_run(struct ctx *c)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int n, ret;
 
-	ret = nl_talk(c->nl, nl_msg(buf, c->family, ARENA_CMD_GET, NLM_F_DUMP), &n);
+	ret = nl_talk(c->nl, genl_msg(buf, c->family, ARENA_CMD_GET, NLM_F_DUMP), &n);
 	return ret ?: n == c->baseline + 1 ? 0 : -EPROTO;
 }
 

@@ -57,39 +57,6 @@ static const uint64_t sizes[] = { 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, HPAGE 
 
 #define count(t, field)	__atomic_add_fetch(&(t)->field, 1, __ATOMIC_RELAXED)
 
-static int send_handoff(int sock, int fd, const struct handoff *h)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)h, .iov_len = sizeof(*h) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_DONTWAIT) == sizeof(*h) ? 0 : -1;
-}
-
-static int recv_handoff(int sock, struct handoff *h)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = h, .iov_len = sizeof(*h) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != sizeof(*h))
-		return -1;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 static void release(struct tally *t, int fd, struct held *g)
 {
 	if (!stamp_ok(g->map, g->size, g->tag))
@@ -158,13 +125,13 @@ static void worker(struct tally *t, int tx, int rx, unsigned int id, unsigned in
 			}
 			count(t, exports);
 			h = (struct handoff){ .tag = held[i].tag, .size = held[i].size };
-			if (!send_handoff(tx, e.fd, &h))
+			if (!send_fd_data(tx, e.fd, &h, sizeof(h), MSG_DONTWAIT))
 				count(t, handoffs);
 			close(e.fd);
 			release(t, fd, &held[i]);	/* the dma-buf keeps it */
 			held[i] = held[--n];
 		} else {				/* take a hand-off */
-			int buf = recv_handoff(rx, &h);
+			int buf = recv_fd_data(rx, &h, sizeof(h), MSG_DONTWAIT);
 
 			if (buf < 0)
 				continue;

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libmnl helpers of the selftests that speak the "arena" generic netlink
+ * family directly (arenactl_test, faults_test).
+ */
+#ifndef ARENA_NL_H
+#define ARENA_NL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include <linux/arena.h>
+
+/* A request of @cmd to family @type, built at the start of @buf. */
+static inline struct nlmsghdr *genl_msg(char *buf, uint16_t type, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = type == GENL_ID_CTRL ? 1 : ARENA_GENL_VERSION;
+	return nlh;
+}
+
+static inline int genl_family_attr(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
+		*(uint16_t *)data = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static inline int genl_family_msg(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), genl_family_attr, data);
+}
+
+/* The family's id, asked of the controller on @s; 0 if unknown. */
+static inline uint16_t genl_arena_family(struct mnl_socket *s)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = genl_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
+	uint16_t family = 0;
+	int n;
+
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ARENA_GENL_NAME);
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		return 0;
+	do {
+		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		n = mnl_cb_run(buf, n, 0, 0, genl_family_msg, &family);
+	} while (n > 0);
+	return family;
+}
+
+#endif /* ARENA_NL_H */
