@@ -2,9 +2,9 @@
 /*
  * Differences between the kernels arena.ko builds for (Debian's 6.1 and
  * 6.12, and Debian unstable's newest source, in the test matrix), in one
- * place.  Version checks belong here and
- * nowhere else; checkpatch's LINUX_VERSION_CODE warning, meant for in-tree
- * code, is waived for this file only (scripts/check).
+ * place.  Version checks belong here and nowhere else; checkpatch's
+ * LINUX_VERSION_CODE warning, meant for in-tree code, is waived for this
+ * file only (scripts/check).
  */
 #ifndef ARENA_KCOMPAT_H
 #define ARENA_KCOMPAT_H

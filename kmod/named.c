@@ -53,6 +53,7 @@ static struct class *named_class;
 
 static char *named_devnode(arena_devnode_dev *dev, umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
+	/* Ours, not const to us: the prepared path is taken from it. */
 	struct arena_named *named = container_of(dev, struct arena_named, dev);
 	char *path = xchg(&named->devnode, NULL);
 
