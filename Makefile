@@ -174,11 +174,13 @@ SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
 UDEVRULESDIR	?= /lib/udev/rules.d
 MODPROBEDIR	?= /etc/modprobe.d
+# depmod is not in a user's PATH on Debian.
+DEPMOD		?= /sbin/depmod
 
 install: module userlib
 	$(MAKE) -C $(KDIR) M=$(abspath $(MOD_DIR)) INSTALL_MOD_PATH=$(abspath $(DESTDIR)/) \
 		INSTALL_MOD_DIR=extra modules_install
-	depmod $(if $(DESTDIR),-b $(abspath $(DESTDIR))) $(KVER)
+	$(DEPMOD) $(if $(DESTDIR),-b $(abspath $(DESTDIR))) $(KVER)
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(MODPROBEDIR)
