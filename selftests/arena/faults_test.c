@@ -625,8 +625,9 @@ FIXTURE_TEARDOWN(faults)
 		close(self->c.importer);
 }
 
+/* A walk under KASAN can outlast the harness's default 30 s. */
 #define WALK(test_name, ...)						\
-	TEST_F(faults, test_name)					\
+	TEST_F_TIMEOUT(faults, test_name, 600)				\
 	{								\
 		const struct op op = { .name = #test_name, __VA_ARGS__ };	\
 									\

@@ -158,7 +158,12 @@ static pid_t spawn(struct tally *t, const int *sv, unsigned int id, unsigned int
 	return pid;
 }
 
-TEST(workers_killed_mid_operation_never_see_foreign_bytes)
+/* ARENA_STRESS_SECONDS, not the harness's default 30 s, bounds the run. */
+FIXTURE(stress) {};
+FIXTURE_SETUP(stress) {}
+FIXTURE_TEARDOWN(stress) {}
+
+TEST_F_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes, 24 * 3600)
 {
 	const char *env = getenv("ARENA_STRESS_SECONDS");
 	const char *seed_env = getenv("ARENA_STRESS_SEED");
