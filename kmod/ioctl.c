@@ -92,6 +92,19 @@ static struct arena_grant *arena_take_handle(struct file *file, u64 handle)
 	return xa_erase(&af->handles, handle);
 }
 
+/*
+ * Undo arena_add_handle() when the caller could not be told the handle.
+ * Another thread of the process may have freed it meanwhile (handles are
+ * guessable), so only a handle still naming @grant is dropped.
+ */
+static void arena_drop_handle(struct file *file, u32 handle, struct arena_grant *grant)
+{
+	struct arena_file *af = file->private_data;
+
+	if (xa_cmpxchg(&af->handles, handle, grant, NULL, 0) == grant)
+		arena_grant_put(grant);
+}
+
 static void arena_describe(const struct arena_grant *grant, u32 handle,
 			   struct arena_grant_desc *d)
 {
@@ -122,8 +135,15 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 				     a.timeout_ns, &grant);
 	if (ret)
 		return ret;
+	/*
+	 * The handle takes the allocation's reference.  Once it is in the
+	 * xarray another thread may free it, so a reference of our own keeps
+	 * the grant until it has been described.
+	 */
+	arena_grant_get(grant);
 	ret = arena_add_handle(file, grant, &handle);
 	if (ret) {
+		arena_grant_put(grant);
 		arena_grant_put(grant);
 		return ret;
 	}
@@ -132,10 +152,9 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 	a.granted = grant->capacity;
 	a.arena_offset = grant->offset;
 	ret = copy_out(uarg, usize, &a, sizeof(a));
-	if (ret) {
-		/* Nobody learnt the handle: take it back. */
-		arena_grant_put(arena_take_handle(file, handle));
-	}
+	if (ret)
+		arena_drop_handle(file, handle, grant);	/* nobody learnt it */
+	arena_grant_put(grant);
 	return ret;
 }
 
@@ -187,11 +206,17 @@ static long arena_ioc_alloc_batch(struct file *file, void __user *uarg, size_t u
 		ret = got;
 		goto free;
 	}
-	/* Handles for as many as can have one; the rest go straight back. */
+	/*
+	 * Handles for as many as can have one; the rest go straight back.  As
+	 * in arena_ioc_alloc(), a reference of our own outlives publication.
+	 */
 	for (i = 0; i < got; i++) {
 		made[i].grant = grants[i];
-		if (arena_add_handle(file, grants[i], &made[i].handle))
+		arena_grant_get(grants[i]);
+		if (arena_add_handle(file, grants[i], &made[i].handle)) {
+			arena_grant_put(grants[i]);
 			break;
+		}
 	}
 	b.done = i;
 	for (; i < got; i++)
@@ -207,10 +232,11 @@ static long arena_ioc_alloc_batch(struct file *file, void __user *uarg, size_t u
 	}
 	if (!ret)
 		ret = copy_out(uarg, usize, &b, sizeof(b));
-	if (ret) {
+	for (i = 0; i < b.done; i++) {
 		/* Nothing was learnt: every grant of this call goes back. */
-		for (i = 0; i < b.done; i++)
-			arena_grant_put(arena_take_handle(file, made[i].handle));
+		if (ret)
+			arena_drop_handle(file, made[i].handle, made[i].grant);
+		arena_grant_put(made[i].grant);
 	}
 free:
 	kvfree(made);

@@ -5,6 +5,7 @@
  * errors for a bad geometry, an oversized request and a full arena.
  * Needs the module loaded with its default parameters.
  */
+#include <pthread.h>
 #include <stddef.h>
 
 #include "arena_util.h"
@@ -484,6 +485,74 @@ TEST(batch_rejects_bad_input)
 	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_FREE_BATCH, &fb));
 	EXPECT_EQ(EFAULT, errno);
 	close(fd);
+}
+
+/*
+ * An allocation whose result cannot be written back takes its handle back;
+ * another thread of the process may free that handle first (handles are
+ * guessable).  The kernel must neither drop the grant twice nor touch it
+ * after that free.  A second thread frees the handles the first is about
+ * to be given, as fast as it can.
+ */
+#define RACE_ROUNDS	4000
+
+struct rollback_race {
+	int fd;
+	volatile uint64_t next;		/* the handle the next attempt gets */
+	volatile int done;
+	long stolen;			/* frees that won the race */
+};
+
+static void *steal_handles(void *arg)
+{
+	struct rollback_race *r = arg;
+	uint64_t h;
+
+	while (!r->done)
+		for (h = r->next; h < r->next + 8; h++)
+			if (arena_free(r->fd, h) == 0)
+				r->stolen++;
+	return NULL;
+}
+
+TEST(rollback_races_a_free_of_the_same_handle)
+{
+	struct rollback_race r = { .fd = arena_open_buddy(4 * MiB, 0, 0), .next = 2 };
+	struct arena_alloc_batch *ab;
+	struct arena_alloc *a;
+	pthread_t thief;
+	void *page;
+	int i;
+
+	ASSERT_LE(0, r.fd);
+	/* Readable arguments whose results cannot be written back. */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	a = page;
+	ab = (void *)(a + 1);
+	*a = (struct arena_alloc){ .size = 4096 };
+	*ab = (struct arena_alloc_batch){ .size = 4096, .count = 4, .grants = 8 };
+	ASSERT_EQ(0, mprotect(page, 4096, PROT_READ));
+
+	ASSERT_EQ(0, pthread_create(&thief, NULL, steal_handles, &r));
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (i % 2) {
+			EXPECT_EQ(-1, ioctl(r.fd, ARENA_IOC_ALLOC, a));
+			r.next += 1;
+		} else {
+			EXPECT_EQ(-1, ioctl(r.fd, ARENA_IOC_ALLOC_BATCH, ab));
+			r.next += 4;
+		}
+		EXPECT_EQ(EFAULT, errno);
+	}
+	r.done = 1;
+	pthread_join(thief, NULL);
+	TH_LOG("%ld of the rolled-back handles were freed by the other thread first",
+	       r.stolen);
+	EXPECT_TRUE(wait_live(r.fd, 0));
+	EXPECT_EQ(0, arena_info(r.fd).bytes_live);
+	munmap(page, 4096);
+	close(r.fd);
 }
 
 TEST(closing_releases_handles)
