@@ -25,7 +25,8 @@ struct arena *arena_default;
  * @arena: the arena to bind it to at once, taking over the caller's
  *	reference; NULL for a fresh /dev/arena file
  *
- * Return: 0 or -ENOMEM (the reference on @arena is then still the caller's).
+ * Return: 0, or -ENOMEM or another error of allocating the file's inode
+ * (the reference on @arena is then still the caller's).
  */
 int arena_file_open(struct file *file, struct arena *arena)
 {
