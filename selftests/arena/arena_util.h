@@ -183,12 +183,16 @@ static inline long free_kb(void)
 	return pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-/* Wait until the arena's grants have all come back (zeroing is async). */
+/*
+ * Wait until the arena's live grants number @live (zeroing is async).  The
+ * limit, 60 s, is for a machine far slower than any seen; a normal wait ends
+ * in milliseconds, as soon as the count is reached.
+ */
 static inline int wait_live(int fd, uint64_t live)
 {
 	int i;
 
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 6000; i++) {
 		if (arena_info(fd).live_grants == live)
 			return 1;
 		usleep(10000);

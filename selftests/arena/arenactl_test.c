@@ -602,7 +602,7 @@ static int wait_exit(pid_t pid)
 {
 	int st, i;
 
-	for (i = 0; i < 200; i++) {	/* 10 s */
+	for (i = 0; i < 1200; i++) {	/* 60 s: for a slow machine; normally ms */
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		usleep(50000);

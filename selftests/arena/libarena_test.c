@@ -25,7 +25,7 @@ static void check_ledger(struct __test_metadata *_metadata, struct arena_pool *p
 	arena_pool_stats(pool, &st);
 	EXPECT_EQ(0, st.grants_live);
 	EXPECT_EQ(0, st.grants_held);
-	for (i = 0; i < 500; i++) {	/* large grants are zeroed by a worker */
+	for (i = 0; i < 6000; i++) {	/* large grants are zeroed by a worker; 60 s at most */
 		ASSERT_EQ(0, arena_pool_info(pool, &info));
 		if (!info.live_grants)
 			break;
