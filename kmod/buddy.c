@@ -32,9 +32,12 @@
  * taken with interrupts disabled, so allocation and release may run in any
  * context that cannot sleep, and no path holds two lane locks.  A CPU starts
  * in lane (cpu % nr_lanes) and moves to the next lanes only when its own
- * cannot serve the request, skipping lanes whose @nonempty (written with
- * WRITE_ONCE, read without the lock) shows no block large enough.  So
- * -ENOSPC means no lane had a large enough block when it was looked at; a
+ * cannot serve the request, skipping lanes whose @published shows no block
+ * large enough.  @published is the lane's @nonempty copied once, as the lock
+ * is released, and read without the lock: a split or a merge clears a bit
+ * before it sets the one that replaces it, so @nonempty itself can read as
+ * empty mid-operation on a lane with plenty free.  So -ENOSPC means no lane
+ * had a large enough block between operations when it was looked at; a
  * release behind that look is not seen, and callers that wait for space try
  * again when woken.  Counters are per-CPU, as in slots.c.
  */
@@ -112,7 +115,7 @@ static void put_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 {
 	arena_hbitmap_set(&b->free[order], lane->words, i);
 	if (!lane->free_count[order]++)
-		WRITE_ONCE(lane->nonempty, lane->nonempty | BIT(order));
+		lane->nonempty |= BIT(order);
 }
 
 static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
@@ -120,7 +123,15 @@ static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane
 {
 	arena_hbitmap_clear(&b->free[order], lane->words, i);
 	if (!--lane->free_count[order])
-		WRITE_ONCE(lane->nonempty, lane->nonempty & ~BIT(order));
+		lane->nonempty &= ~BIT(order);
+}
+
+/* Publish the lane's state for lock-free readers, then unlock it. */
+static void lane_unlock(struct arena_buddy_lane *lane, unsigned long flags)
+	__releases(&lane->lock)
+{
+	WRITE_ONCE(lane->published, lane->nonempty);
+	spin_unlock_irqrestore(&lane->lock, flags);
 }
 
 static bool is_split(const struct arena_buddy *b, const struct arena_buddy_lane *lane,
@@ -178,6 +189,7 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 		lane->words = b->words + l * b->lane_words;
 		for (i = 0; i < b->lane_chunks; i++)
 			put_free(b, lane, b->max_order, i);
+		lane->published = lane->nonempty;
 	}
 	return 0;
 }
@@ -290,7 +302,7 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 		unsigned int l = first + t < b->nr_lanes ? first + t : first + t - b->nr_lanes;
 		struct arena_buddy_lane *lane = &b->lanes[l];
 
-		if (!(READ_ONCE(lane->nonempty) >> order))
+		if (!(READ_ONCE(lane->published) >> order))
 			continue;
 		spin_lock_irqsave(&lane->lock, flags);
 		for (; got < n; got++) {
@@ -301,7 +313,7 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 			blks[got].size = bsize;
 			blks[got].capacity = b->cap_capacity ? size : bsize;
 		}
-		spin_unlock_irqrestore(&lane->lock, flags);
+		lane_unlock(lane, flags);
 	}
 
 	if (!got) {
@@ -370,7 +382,7 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 				break;
 			g = blks[j].offset >> shift;
 		} while (!(blks[j].offset & ((1ULL << shift) - 1)) && g / per_lane == l);
-		spin_unlock_irqrestore(&b->lanes[l].lock, flags);
+		lane_unlock(&b->lanes[l], flags);
 	}
 
 	if (!freed)
@@ -407,7 +419,7 @@ u64 arena_buddy_largest_free(const struct arena_buddy *b)
 	unsigned int l;
 
 	for (l = 0; l < b->nr_lanes; l++)
-		nonempty |= READ_ONCE(b->lanes[l].nonempty);
+		nonempty |= READ_ONCE(b->lanes[l].published);
 	return nonempty ? 1ULL << (__fls(nonempty) + b->min_shift) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_free);

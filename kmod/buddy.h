@@ -34,6 +34,7 @@ struct arena_buddy_geometry {
 struct arena_buddy_lane {
 	spinlock_t lock;		/* protects the whole lane */
 	unsigned long nonempty;		/* bit k: free_count[k] != 0 */
+	unsigned long published;	/* @nonempty at the last unlock; lock-free */
 	u32 free_count[ARENA_BUDDY_MAX_ORDERS];
 	unsigned long *words;		/* free and split bitmaps, per the shapes */
 } ____cacheline_aligned;

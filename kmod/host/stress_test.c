@@ -9,6 +9,7 @@
  * ARENA_STRESS_OPS sets the operations per thread.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,72 @@ TEST(slots_threads_never_overlap)
 	EXPECT_EQ(0, cs.bytes_reserved);
 	EXPECT_EQ(cs.allocations_ok, cs.frees);
 	arena_slots_destroy(&s);
+}
+
+/*
+ * A lane read without its lock is seen between operations, never mid-split
+ * or mid-merge (as kmod/kunit/core_kunit.c checks in the kernel): a thread
+ * allocates and frees one 4 KiB block of an otherwise free 2 MiB lane, each
+ * time splitting the chunk nine times and merging it back, while this one
+ * reads the lane lock-free and allocates 1 MiB, which always fits.
+ */
+#define PEEK_READS	2000000
+#define PEEK_CYCLES	20000
+
+struct churn {
+	struct arena_buddy *b;
+	unsigned int cycles;
+	bool stop;
+	int bad_ops;
+};
+
+static void *churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	struct arena_block blk;
+	unsigned int i;
+
+	for (i = 0; !READ_ONCE(c->stop); i++) {
+		if (arena_buddy_alloc(c->b, 4096, &blk) || arena_buddy_free(c->b, blk.offset, 4096))
+			c->bad_ops++;
+		WRITE_ONCE(c->cycles, i + 1);
+	}
+	return NULL;
+}
+
+TEST(buddy_lock_free_reads_see_whole_operations)
+{
+	struct arena_buddy_geometry g = { .total = 2 << 20, .min_block = 4096,
+					  .max_block = 2 << 20 };
+	unsigned int i, small = 0, failed = 0;
+	struct arena_block big;
+	struct arena_buddy b;
+	struct churn c;
+	pthread_t t;
+
+	ASSERT_EQ(0, arena_buddy_geometry(&g));
+	ASSERT_EQ(0, arena_buddy_init(&b, &g));
+	c = (struct churn){ .b = &b };
+	ASSERT_EQ(0, pthread_create(&t, NULL, churn_fn, &c));
+	while (!READ_ONCE(c.cycles))
+		;
+	for (i = 0; i < PEEK_READS || READ_ONCE(c.cycles) < PEEK_CYCLES; i++) {
+		if (arena_buddy_largest_free(&b) < (1 << 20))
+			small++;
+		if (i % 64 == 0) {
+			if (arena_buddy_alloc(&b, 1 << 20, &big))
+				failed++;
+			else
+				arena_buddy_free(&b, big.offset, 1 << 20);
+		}
+	}
+	WRITE_ONCE(c.stop, true);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	arena_buddy_destroy(&b);
+	TH_LOG("%u lock-free reads over %u allocate-free cycles", i, c.cycles);
+	EXPECT_EQ(0, c.bad_ops);
+	EXPECT_EQ(0, small);
+	EXPECT_EQ(0, failed);
 }
 
 TEST_HARNESS_MAIN

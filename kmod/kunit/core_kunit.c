@@ -393,6 +393,77 @@ static void slots_concurrent_claims_never_overlap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.allocations_ok, st.frees);
 }
 
+/*
+ * A lane seen without its lock is seen between operations, never mid-split
+ * or mid-merge.  One CPU allocates and frees a 4 KiB block of an otherwise
+ * free 2 MiB lane, so that every allocation splits the chunk nine times and
+ * every free merges it back; the other reads the lane lock-free, as the
+ * allocation path and poll() do.  At most 4 KiB is ever allocated, so the
+ * largest free block is never below 1 MiB and allocating 1 MiB never fails.
+ */
+#define PEEK_READS	200000
+#define PEEK_CYCLES	2000	/* allocate-free cycles the reads must overlap */
+
+struct churn {
+	struct work_struct work;
+	struct arena_buddy *b;
+	bool stop;
+	unsigned int cycles;
+	int bad_ops;
+};
+
+static void churn_work(struct work_struct *work)
+{
+	struct churn *c = container_of(work, struct churn, work);
+	struct arena_block blk;
+	unsigned int i;
+
+	for (i = 0; !READ_ONCE(c->stop); i++) {
+		if (arena_buddy_alloc(c->b, SZ_4K, &blk) ||
+		    arena_buddy_free(c->b, blk.offset, SZ_4K))
+			c->bad_ops++;
+		WRITE_ONCE(c->cycles, i + 1);
+		if (i % 256 == 0)
+			cond_resched();
+	}
+}
+
+static void buddy_lock_free_reads_see_whole_operations(struct kunit *test)
+{
+	struct churn c = { .b = make_buddy(test, SZ_2M, SZ_4K, SZ_2M, 0) };
+	unsigned int i, small = 0, failed = 0, cpu;
+	struct arena_block big;
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu >= nr_cpu_ids)
+		kunit_skip(test, "one CPU online: nothing runs concurrently");
+	INIT_WORK_ONSTACK(&c.work, churn_work);
+	queue_work_on(cpu, system_highpri_wq, &c.work);
+	/* Reads and cycles overlap for sure: a hang is the VM runner's to catch. */
+	while (!READ_ONCE(c.cycles))
+		cond_resched();
+	for (i = 0; i < PEEK_READS || READ_ONCE(c.cycles) < PEEK_CYCLES; i++) {
+		if (arena_buddy_largest_free(c.b) < SZ_1M)
+			small++;
+		if (i % 64 == 0) {
+			if (arena_buddy_alloc(c.b, SZ_1M, &big))
+				failed++;
+			else
+				arena_buddy_free(c.b, big.offset, SZ_1M);
+		}
+		if (i % 256 == 0)
+			cond_resched();
+	}
+	WRITE_ONCE(c.stop, true);
+	flush_work(&c.work);
+	destroy_work_on_stack(&c.work);
+
+	kunit_info(test, "%u lock-free reads over %u allocate-free cycles\n", i, c.cycles);
+	KUNIT_EXPECT_EQ(test, 0, c.bad_ops);
+	KUNIT_EXPECT_EQ(test, 0U, small);
+	KUNIT_EXPECT_EQ(test, 0U, failed);
+}
+
 static struct kunit_case arena_buddy_cases[] = {
 	KUNIT_CASE(buddy_geometry_errors_are_distinct),
 	KUNIT_CASE(buddy_700_splits_twice_and_coalesces_back),
@@ -400,6 +471,7 @@ static struct kunit_case arena_buddy_cases[] = {
 	KUNIT_CASE(buddy_free_rejects_what_is_not_a_live_grant),
 	KUNIT_CASE(buddy_blocks_never_cross_chunks),
 	KUNIT_CASE(buddy_concurrent_claims_never_overlap),
+	KUNIT_CASE(buddy_lock_free_reads_see_whole_operations),
 	{}
 };
 
