@@ -169,8 +169,9 @@ destroy_wq:
 /**
  * arena_exit() - take the module down, the ways in first
  *
- * Context: module unload.  Open files and mappings hold the module, so nothing is in use here;
- * destroying the workqueue finishes any zeroing still queued.
+ * Context: module unload.  Open files and mappings hold the module, so
+ * nothing is in use here; destroying the workqueue finishes any zeroing
+ * still queued.
  */
 static void __exit arena_exit(void)
 {
