@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * libmnl helpers of the selftests that speak the "arena" generic netlink
- * family directly (arenactl_test, faults_test).
+ * family directly (arenactl_test, faults_test, hostile_test).
  */
 #ifndef ARENA_NL_H
 #define ARENA_NL_H
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -56,6 +60,51 @@ static inline uint16_t genl_arena_family(struct mnl_socket *s)
 		n = mnl_cb_run(buf, n, 0, 0, genl_family_msg, &family);
 	} while (n > 0);
 	return family;
+}
+
+/* A generic netlink socket, bound, whose receives give up after 10 s. */
+static inline struct mnl_socket *nl_open(void)
+{
+	struct mnl_socket *s = mnl_socket_open(NETLINK_GENERIC);
+
+	/* A reply lost without an error would otherwise hang the test. */
+	struct timeval timeout = { .tv_sec = 10 };
+
+	if (s && (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) ||
+		  setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO,
+			     &timeout, sizeof(timeout)))) {
+		mnl_socket_close(s);
+		s = NULL;
+	}
+	return s;
+}
+
+static inline int count_msg(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	++*(int *)data;
+	return MNL_CB_OK;
+}
+
+/* Send @nlh, read replies to the ack or the dump's end; 0 or -errno. */
+static inline int nl_talk(struct mnl_socket *s, struct nlmsghdr *nlh, int *messages)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int n, ret, count = 0;
+
+	if (messages)
+		*messages = 0;
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, n, 0, 0, count_msg, &count);
+	} while (ret == MNL_CB_OK);
+	if (messages)
+		*messages = count;
+	return ret < 0 ? -errno : 0;
 }
 
 #endif /* ARENA_NL_H */

@@ -109,48 +109,6 @@ static unsigned int get_nth(struct ctx *c)
 
 /* --- netlink ---------------------------------------------------------- */
 
-static struct mnl_socket *nl_open(void)
-{
-	struct mnl_socket *s = mnl_socket_open(NETLINK_GENERIC);
-
-	/* A reply lost without an error would otherwise hang the test. */
-	struct timeval timeout = { .tv_sec = 10 };
-
-	if (s && (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) ||
-		  setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO,
-			     &timeout, sizeof(timeout)))) {
-		mnl_socket_close(s);
-		s = NULL;
-	}
-	return s;
-}
-
-static int count_msg(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	++*(int *)data;
-	return MNL_CB_OK;
-}
-
-/* Send @nlh, read replies to the ack or the dump's end; 0 or -errno. */
-static int nl_talk(struct mnl_socket *s, struct nlmsghdr *nlh, int *messages)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int n, ret, count = 0;
-
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, n, 0, 0, count_msg, &count);
-	} while (ret == MNL_CB_OK);
-	if (messages)
-		*messages = count;
-	return ret < 0 ? -errno : 0;
-}
-
 static uint16_t arena_family(void)
 {
 	struct mnl_socket *s = nl_open();
