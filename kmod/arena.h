@@ -44,6 +44,7 @@
  */
 #define ARENA_COOKIE_SHIFT	32
 #define ARENA_WHOLE_COOKIE	BIT_ULL(ARENA_COOKIE_SHIFT)
+#define ARENA_WHOLE_SPAN	ARENA_WHOLE_COOKIE	/* bytes it addresses */
 #define ARENA_FIRST_HANDLE	2
 #define ARENA_MAX_HANDLE	INT_MAX
 
@@ -67,11 +68,19 @@ struct arena {
 	atomic_t low;			/* under the low-space watermark */
 	u32 mode;			/* ARENA_MODE_* */
 	u32 flags;			/* ARENA_CREATE_* */
+	/*
+	 * Its holders are one trust domain (private arenas, named arenas made
+	 * so): the whole arena may be mapped.  Otherwise (the default arena,
+	 * other named arenas) each holder sees only its own grants, which
+	 * are whole zeroed pages charged to the holder's RLIMIT_MEMLOCK.
+	 */
+	bool one_domain;
 	int node;
 	unsigned int chunk_order;
 	unsigned int chunk_shift;	/* PAGE_SHIFT + chunk_order */
 	unsigned int nr_chunks;
 	u64 size;			/* nr_chunks << chunk_shift */
+	u64 charged;			/* against max_memory: size and metadata */
 	struct page **chunks;		/* compound pages of chunk_order */
 	union {
 		struct arena_slots slots;	/* ARENA_MODE_FIXED */
@@ -109,6 +118,8 @@ struct arena_grant {
 	u64 requested;			/* what the holder asked for */
 	u64 capacity;			/* what the holder may use */
 	u64 cookie;			/* mmap offset of its start */
+	const struct cred *charged_cred; /* counted: whose user it is charged to */
+	unsigned long locked_pages;	/* charged to that user's locked_vm */
 	struct list_head node;		/* on arena->dirty or ->pinned once released */
 	struct mutex exports_lock;	/* protects exports */
 	struct list_head exports;	/* struct arena_dmabuf of live exports */
@@ -140,7 +151,6 @@ struct arena_vma {
 	struct vm_area_struct *vma;
 	struct arena *arena;		/* counted for whole-arena mappings */
 	struct arena_grant *grant;	/* counted; NULL: whole arena */
-	struct file *file;		/* counted when the VMA has no vm_file */
 	u64 start;
 	u64 size;
 	pgoff_t pgoff;
@@ -158,7 +168,8 @@ extern const struct file_operations arena_named_fops;
 int arena_fs_init(void);
 void arena_fs_exit(void);
 struct inode *arena_alloc_inode(void);
-struct arena *arena_create(const struct arena_create *c, u32 kind, const char **why);
+struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_domain,
+			   const char **why);
 int arena_register(struct arena *arena);
 struct arena *arena_find(u32 id);
 struct arena *arena_next(unsigned long *id);
@@ -197,7 +208,8 @@ extern struct arena *arena_default;
 int arena_named_init(void);
 void arena_named_exit(void);
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
-				 kuid_t uid, kgid_t gid, umode_t mode, const char **why, int *err);
+				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
+				 const char **why, int *err);
 int arena_named_delete(const char *name, u32 id, const char **why);
 struct arena *arena_named_find(const char *name);
 int arena_named_open(struct inode *inode, struct file *file);

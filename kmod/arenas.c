@@ -18,6 +18,7 @@
 #include <linux/cred.h>
 #include <linux/math64.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "arena.h"
@@ -107,6 +108,11 @@ static int arena_alloc_chunks(struct arena *arena)
 	if (!arena->chunks)
 		return -ENOMEM;
 	for (i = 0; i < arena->nr_chunks; i++) {
+		/* A large arena takes a while: a killed creator stops here. */
+		if (fatal_signal_pending(current)) {
+			arena_free_chunks(arena);
+			return -EINTR;
+		}
 		arena->chunks[i] = alloc_pages_node(arena->node, gfp,
 						    arena->chunk_order);
 		if (!arena->chunks[i]) {
@@ -131,65 +137,118 @@ static unsigned int order_for_bytes(u64 bytes)
 	return bytes <= PAGE_SIZE ? 0 : ilog2(roundup_pow_of_two(bytes)) - PAGE_SHIFT;
 }
 
+/* The allocator's geometry for one chunk order, before anything is allocated. */
+struct arena_plan {
+	union {
+		struct arena_slots_geometry slots;	/* ARENA_MODE_FIXED */
+		struct arena_buddy_geometry buddy;	/* ARENA_MODE_BUDDY */
+	};
+	unsigned int order;		/* chunk order */
+	unsigned int min_order;		/* the smallest this geometry could fall back to */
+	u64 nr_chunks;
+	u64 granules;			/* slot positions or smallest blocks */
+};
+
 /*
- * Set up the allocator for chunks of @order: the smallest chunks that hold
- * an arena smaller than one chunk.  *@min_order receives the smallest order
- * this geometry could fall back to.
+ * Plan the allocator for chunks of @order: the smallest chunks that hold an
+ * arena smaller than one chunk.  Allocates nothing.
  */
-static int arena_geometry(struct arena *arena, const struct arena_create *c,
-			  unsigned int order, unsigned int *min_order)
+static int arena_plan(struct arena_plan *p, const struct arena_create *c, unsigned int order)
 {
 	int ret;
 
 	if (c->mode == ARENA_MODE_FIXED) {
-		struct arena_slots_geometry g = {
+		struct arena_slots_geometry *g = &p->slots;
+
+		*g = (struct arena_slots_geometry){
 			.slot_size = c->slot_size, .slot_count = c->slot_count,
 			.align = c->align ?: PAGE_SIZE, .chunk_size = PAGE_SIZE << order,
 		};
-
-		ret = arena_slots_geometry(&g);
+		ret = arena_slots_geometry(g);
 		if (ret)
 			return ret;
-		*min_order = order_for_bytes(g.slot_size);
-		if (g.nr_chunks == 1 && order_for_bytes(g.slot_size * g.slot_count) < order) {
-			order = order_for_bytes(g.slot_size * g.slot_count);
-			g.chunk_size = PAGE_SIZE << order;
-			g.slot_size = c->slot_size;
-			ret = arena_slots_geometry(&g);
+		p->min_order = order_for_bytes(g->slot_size);
+		if (g->nr_chunks == 1 && order_for_bytes(g->slot_size * g->slot_count) < order) {
+			order = order_for_bytes(g->slot_size * g->slot_count);
+			g->chunk_size = PAGE_SIZE << order;
+			g->slot_size = c->slot_size;
+			ret = arena_slots_geometry(g);
 			if (ret)
 				return ret;
 		}
-		ret = arena_slots_init(&arena->slots, &g);
-		if (ret)
-			return ret;
-		arena->nr_chunks = g.nr_chunks;
-		arena->slot_size = g.slot_size;
-		arena->slot_count = g.slot_count;
-		arena->align = g.align;
+		p->nr_chunks = g->nr_chunks;
+		p->granules = g->nr_chunks * roundup_pow_of_two(g->slots_per_chunk);
 	} else {
-		struct arena_buddy_geometry g = {
+		struct arena_buddy_geometry *g = &p->buddy;
+
+		*g = (struct arena_buddy_geometry){
 			.total = c->size, .min_block = c->min_block ?: PAGE_SIZE,
 			.max_block = PAGE_SIZE << order,
 			.flags = c->flags & ARENA_CREATE_NEAREST ? ARENA_BUDDY_NEAREST : 0,
 		};
-
-		ret = arena_buddy_geometry(&g);
+		ret = arena_buddy_geometry(g);
 		if (ret)
 			return ret;
-		if (g.max_block < PAGE_SIZE)
+		if (g->max_block < PAGE_SIZE)
 			return -EINVAL;		/* chunks are whole pages */
-		*min_order = order_for_bytes(g.min_block);
-		order = ilog2(g.max_block) - PAGE_SHIFT;
-		ret = arena_buddy_init(&arena->buddy, &g);
+		p->min_order = order_for_bytes(g->min_block);
+		order = ilog2(g->max_block) - PAGE_SHIFT;
+		p->nr_chunks = g->nr_chunks;
+		p->granules = g->nr_chunks << g->max_order;
+	}
+	p->order = order;
+	return 0;
+}
+
+/*
+ * An upper bound of the part of the allocator's metadata that grows with
+ * the geometry, charged with the chunks: at most a free bit, a split bit
+ * and their summary levels per granule, so four bits.  (The fixed part, a
+ * few KiB of lane and per-CPU state, is charged to the memory cgroup only.)
+ */
+static u64 arena_plan_metadata(const struct arena_plan *p)
+{
+	return p->granules / 2;
+}
+
+/* Set up the allocator that @p planned. */
+static int arena_init_allocator(struct arena *arena, const struct arena_plan *p)
+{
+	int ret;
+
+	if (arena->mode == ARENA_MODE_FIXED) {
+		ret = arena_slots_init(&arena->slots, &p->slots);
 		if (ret)
 			return ret;
-		arena->nr_chunks = g.nr_chunks;
-		arena->min_block = g.min_block;
-		arena->max_block = g.max_block;
+		arena->slot_size = p->slots.slot_size;
+		arena->slot_count = p->slots.slot_count;
+		arena->align = p->slots.align;
+	} else {
+		ret = arena_buddy_init(&arena->buddy, &p->buddy);
+		if (ret)
+			return ret;
+		arena->min_block = p->buddy.min_block;
+		arena->max_block = p->buddy.max_block;
 	}
-	arena->chunk_order = order;
-	arena->chunk_shift = PAGE_SHIFT + order;
-	arena->size = (u64)arena->nr_chunks << arena->chunk_shift;
+	return 0;
+}
+
+/*
+ * Grants of an arena shared by several users must never share a page, and
+ * must read as zero: whole, page-aligned slots or blocks, zeroed.
+ */
+static int arena_check_isolated(const struct arena_create *c, const struct arena_plan *p,
+				const char **why)
+{
+	if (c->flags & ARENA_CREATE_SKIP_ZEROING) {
+		*why = "a shared arena zeroes its grants: skip-zeroing needs one trust domain";
+		return -EINVAL;
+	}
+	if (c->mode == ARENA_MODE_FIXED ? !PAGE_ALIGNED(p->slots.slot_size) :
+					  p->buddy.min_block < PAGE_SIZE) {
+		*why = "a shared arena needs slots or blocks of whole pages";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -198,6 +257,10 @@ static int arena_check_create(const struct arena_create *c, const char **why)
 	if (c->flags & ~ARENA_CREATE_FLAGS) {
 		*why = "unknown flags";
 		return -EINVAL;
+	}
+	if (c->flags & ARENA_CREATE_FILELESS) {
+		*why = "file-less mappings are retired: every shared mapping needs a file";
+		return -EOPNOTSUPP;
 	}
 	switch (c->mode) {
 	case ARENA_MODE_FIXED:
@@ -239,28 +302,69 @@ static const char *arena_why(int err)
 		return "the module's max_memory would be exceeded";
 	case -ENOMEM:
 		return "no memory for chunks of that order (or the memory cgroup's limit)";
+	case -EINTR:
+		return "interrupted by a fatal signal";
 	}
 	return NULL;
+}
+
+/*
+ * Make @arena's allocator and chunks as @p plans them.  Every bound is
+ * checked before anything is allocated: the plan's chunks and an upper
+ * bound of its metadata are charged against max_memory first.
+ */
+static int arena_build(struct arena *arena, const struct arena_plan *p)
+{
+	u64 metadata = arena_plan_metadata(p);
+	int ret;
+
+	arena->nr_chunks = p->nr_chunks;
+	arena->chunk_order = p->order;
+	arena->chunk_shift = PAGE_SHIFT + p->order;
+	arena->size = (u64)arena->nr_chunks << arena->chunk_shift;
+	arena->charged = arena->size + metadata;
+	ret = arena_charge(arena->charged);
+	if (ret)
+		return ret;
+	ret = arena_init_allocator(arena, p);
+	if (ret)
+		goto uncharge;
+	ret = arena_alloc_chunks(arena);
+	if (ret)
+		goto destroy_allocator;
+	return 0;
+
+destroy_allocator:
+	arena_destroy_allocator(arena);
+uncharge:
+	arena_uncharge(arena->charged);
+	return ret;
 }
 
 /**
  * arena_create() - make an arena with the geometry of @c
  * @c: the geometry and flags, as ARENA_IOC_CREATE takes them
  * @kind: ARENA_KIND_*
+ * @one_domain: its holders are one trust domain (private arenas, named
+ *	arenas made so): the whole arena may be mapped, and grants may share
+ *	pages or skip zeroing.  Otherwise each holder sees only its grants.
  * @why: receives a reason for a failure, for netlink's extended ack
  *
  * The arena is not yet visible over netlink: the caller finishes it
  * (a name, a device node) and then calls arena_register().
  *
  * Return: the arena with one reference, or an ERR_PTR: -EINVAL or
- * -EOVERFLOW for a bad geometry, -EDQUOT beyond the module's memory cap,
+ * -EOVERFLOW for a bad geometry, -EOPNOTSUPP for ARENA_CREATE_FILELESS,
+ * -EDQUOT beyond the module's memory cap, -EINTR on a fatal signal,
  * -ENOMEM if the page allocator has no chunks of that order (after falling
  * back to smaller ones if ARENA_CREATE_SMALLER_CHUNKS allows it).
  */
-struct arena *arena_create(const struct arena_create *c, u32 kind, const char **why)
+struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_domain,
+			   const char **why)
 {
-	unsigned int order, min_order;
+	struct arena_plan plan;
 	struct arena *arena;
+	unsigned int order;
 	int ret;
 
 	*why = NULL;
@@ -272,6 +376,7 @@ struct arena *arena_create(const struct arena_create *c, u32 kind, const char **
 		return ERR_PTR(-ENOMEM);
 	kref_init(&arena->ref);
 	arena->kind = kind;
+	arena->one_domain = one_domain;
 	arena->owner = current_euid();
 	arena->owner_pid = task_tgid_vnr(current);
 	atomic_set(&arena->holders, 0);
@@ -290,23 +395,19 @@ struct arena *arena_create(const struct arena_create *c, u32 kind, const char **
 
 	order = c->chunk_order ?: arena_default_chunk_order;
 	for (;;) {
-		ret = arena_geometry(arena, c, order, &min_order);
+		ret = arena_plan(&plan, c, order);
+		if (!ret && !one_domain)
+			ret = arena_check_isolated(c, &plan, why);
 		if (ret)
 			goto free;
-		ret = arena_charge(arena->size);
-		if (!ret) {
-			ret = arena_alloc_chunks(arena);
-			if (!ret)
-				break;
-			arena_uncharge(arena->size);
-		}
-		arena_destroy_allocator(arena);
+		ret = arena_build(arena, &plan);
 		if (ret != -ENOMEM || !(c->flags & ARENA_CREATE_SMALLER_CHUNKS) ||
-		    arena->chunk_order <= min_order)
-			goto free;
-		order = arena->chunk_order - 1;
+		    plan.order <= plan.min_order)
+			break;
+		order = plan.order - 1;
 	}
-
+	if (ret)
+		goto free;
 	return arena;
 
 free:
@@ -444,7 +545,7 @@ static void arena_release(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas) ||
 		     !list_empty(&arena->pinned));
 	arena_free_chunks(arena);
-	arena_uncharge(arena->size);
+	arena_uncharge(arena->charged);
 	arena_destroy_allocator(arena);
 	kfree(arena);
 }
@@ -507,7 +608,8 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 			    (ARENA_PMD_MAPPABLE ? ARENA_FEATURE_PMD_MAP : 0) |
 			    ARENA_FEATURE_IMPLICIT_MAP |
 			    ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC |
-			    ARENA_FEATURE_FILELESS | ARENA_FEATURE_NETLINK,
+			    ARENA_FEATURE_NETLINK | ARENA_FEATURE_ISOLATION |
+			    ARENA_FEATURE_SHARE_LIMIT,
 		.id = arena->id,
 		.kind = arena->kind,
 		.mode = arena->mode,

@@ -111,9 +111,13 @@ static void arena_dmabuf_unmap(struct dma_buf_attachment *attach, struct sg_tabl
 	dma_unmap_sgtable(a->dev, sgt, dir, 0);
 }
 
-/* Sync [offset, offset + len) of the export for the CPU or its devices. */
-static void arena_export_sync(struct arena_dmabuf *exp, u64 offset, u64 len,
-			      enum dma_data_direction dir, bool for_cpu)
+/*
+ * Sync [offset, offset + len) of the export for the CPU or its devices.
+ * Each attachment is synced in the direction it was mapped with, as the
+ * DMA API requires (a device that only reads the memory has nothing to
+ * give back to the CPU, whatever the CPU means to do).
+ */
+static void arena_export_sync(struct arena_dmabuf *exp, u64 offset, u64 len, bool for_cpu)
 {
 	struct arena_attachment *a;
 
@@ -123,10 +127,10 @@ static void arena_export_sync(struct arena_dmabuf *exp, u64 offset, u64 len,
 			continue;
 		if (for_cpu)
 			dma_sync_single_range_for_cpu(a->dev, sg_dma_address(a->sgt.sgl),
-						      offset, len, dir);
+						      offset, len, a->dir);
 		else
 			dma_sync_single_range_for_device(a->dev, sg_dma_address(a->sgt.sgl),
-							 offset, len, dir);
+							 offset, len, a->dir);
 	}
 	mutex_unlock(&exp->lock);
 }
@@ -135,7 +139,7 @@ static int arena_dmabuf_begin_cpu(struct dma_buf *dmabuf, enum dma_data_directio
 {
 	struct arena_dmabuf *exp = dmabuf->priv;
 
-	arena_export_sync(exp, 0, exp->size, dir, true);
+	arena_export_sync(exp, 0, exp->size, true);
 	return 0;
 }
 
@@ -143,7 +147,7 @@ static int arena_dmabuf_end_cpu(struct dma_buf *dmabuf, enum dma_data_direction 
 {
 	struct arena_dmabuf *exp = dmabuf->priv;
 
-	arena_export_sync(exp, 0, exp->size, dir, false);
+	arena_export_sync(exp, 0, exp->size, false);
 	return 0;
 }
 
@@ -272,11 +276,6 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
  */
 int arena_sync_range(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 {
-	static const enum dma_data_direction dirs[] = {
-		[ARENA_SYNC_READ] = DMA_FROM_DEVICE,
-		[ARENA_SYNC_WRITE] = DMA_TO_DEVICE,
-		[ARENA_SYNC_RW] = DMA_BIDIRECTIONAL,
-	};
 	struct arena_dmabuf *exp;
 	u64 lo, hi;
 
@@ -290,7 +289,6 @@ int arena_sync_range(struct arena_grant *grant, u64 offset, u64 length, u32 flag
 		hi = min(offset + length, exp->offset + exp->size);
 		if (lo < hi)
 			arena_export_sync(exp, lo - exp->offset, hi - lo,
-					  dirs[flags & ARENA_SYNC_RW],
 					  !(flags & ARENA_SYNC_END));
 	}
 	mutex_unlock(&grant->exports_lock);

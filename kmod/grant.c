@@ -22,12 +22,22 @@
  * grants go to a worker so that munmap() or close() does not stall on them.  An
  * allocation that finds no space waits for pending zeroing before it
  * reports ENOSPC, so deferring never makes a request fail.
+ *
+ * Grants of an arena shared by several users (the default arena, named
+ * arenas that are not one trust domain) are pinned memory taken by one
+ * user from a pool others need: like io_uring's and RDMA's pins they count
+ * in the user's locked_vm against RLIMIT_MEMLOCK (waived by CAP_IPC_LOCK)
+ * from allocation until the memory is back, and fail with EDQUOT beyond it.
  */
 
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>	/* user->locked_vm */
 #include <linux/slab.h>
 
 #include "arena.h"
@@ -52,17 +62,55 @@ static void arena_zero(struct arena *arena, u64 offset, u64 size, bool may_sleep
 	}
 }
 
+/*
+ * Charge @pages to the calling user's RLIMIT_MEMLOCK, as io_uring does.
+ * *@cred receives the credentials whose user to uncharge later (they hold
+ * the user: free_uid() is not exported to modules on every kernel), NULL
+ * when nothing was charged.
+ */
+static int arena_charge_user(unsigned long pages, const struct cred **cred)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	struct user_struct *user = current_user();
+
+	*cred = NULL;
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	if (atomic_long_add_return(pages, &user->locked_vm) > limit) {
+		atomic_long_sub(pages, &user->locked_vm);
+		return -EDQUOT;
+	}
+	*cred = get_current_cred();
+	return 0;
+}
+
+static void arena_uncharge_user(struct arena_grant *grant)
+{
+	if (grant->charged_cred) {
+		atomic_long_sub(grant->locked_pages, &grant->charged_cred->user->locked_vm);
+		put_cred(grant->charged_cred);
+	}
+}
+
+/* Give the slot or block at @offset, allocated for @size bytes, back. */
+static void arena_core_free(struct arena *arena, u64 offset, u64 size)
+{
+	int ret;
+
+	if (arena->mode == ARENA_MODE_FIXED)
+		ret = arena_slots_free(&arena->slots, offset, size);
+	else
+		ret = arena_buddy_free(&arena->buddy, offset, size);
+	WARN_ON_ONCE(ret);
+}
+
 /* The grant's memory is clean: give it back and wake whoever waits. */
 static void arena_grant_return(struct arena_grant *grant)
 {
 	struct arena *arena = grant->arena;
-	int ret;
 
-	if (arena->mode == ARENA_MODE_FIXED)
-		ret = arena_slots_free(&arena->slots, grant->offset, grant->requested);
-	else
-		ret = arena_buddy_free(&arena->buddy, grant->offset, grant->requested);
-	WARN_ON_ONCE(ret);
+	arena_core_free(arena, grant->offset, grant->requested);
+	arena_uncharge_user(grant);
 	atomic64_dec(&arena->live_grants);
 	atomic64_inc(&arena->returns);
 	wake_up_all(&arena->wait);
@@ -201,8 +249,13 @@ static int arena_core_alloc(struct arena *arena, u64 size, unsigned int n,
  * @n: how many are wanted
  * @grants: receives them, each with one reference
  *
+ * On an arena shared by several users each grant is charged to the
+ * caller's RLIMIT_MEMLOCK; fewer than @n are made when the rest would pass
+ * it.
+ *
  * Return: how many were made (1 to @n), or -EINVAL, -EFBIG, -ENOSPC as the
- * allocator core says, or -ENOMEM.
+ * allocator core says, -EDQUOT if not even one fits the caller's share, or
+ * -ENOMEM.
  */
 int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		       struct arena_grant **grants)
@@ -233,6 +286,11 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 	for (; got > 0 && made < (unsigned int)got; made++) {
 		struct arena_grant *grant = grants[made];
 
+		if (!arena->one_domain) {
+			grant->locked_pages = DIV_ROUND_UP(blks[made].size, PAGE_SIZE);
+			if (arena_charge_user(grant->locked_pages, &grant->charged_cred))
+				break;
+		}
 		kref_init(&grant->ref);
 		mutex_init(&grant->exports_lock);
 		INIT_LIST_HEAD(&grant->exports);
@@ -243,6 +301,13 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		grant->capacity = blks[made].capacity;
 		grant->requested = size;
 		atomic64_inc(&arena->live_grants);
+	}
+	if (got > 0 && made < (unsigned int)got) {
+		/* Beyond the caller's share: the rest go straight back. */
+		for (i = made; i < (unsigned int)got; i++)
+			arena_core_free(arena, blks[i].offset, size);
+		i = n;
+		got = made ?: -EDQUOT;
 	}
 free:
 	/* grants[made .. i) were allocated and are not used. */

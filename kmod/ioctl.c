@@ -10,6 +10,8 @@
  * ours.  Sizes below the first version of a struct are EINVAL.
  */
 
+#include <linux/fcntl.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -58,7 +60,7 @@ static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
 		return ret;
 	if (READ_ONCE(af->arena))
 		return -EBUSY;	/* cheap early answer; binding decides */
-	arena = arena_create(&c, ARENA_KIND_PRIVATE, &why);
+	arena = arena_create(&c, ARENA_KIND_PRIVATE, true, &why);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
 	ret = arena_register(arena) ?: arena_file_bind(file, arena);
@@ -285,6 +287,10 @@ static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
 	ret = copy_struct_from_user(&e, sizeof(e), uarg, usize);
 	if (ret)
 		return ret;
+	/* An export gives no access its maker's file lacks (it has write). */
+	if ((e.flags & O_ACCMODE) != O_WRONLY && (e.flags & O_ACCMODE) != O_ACCMODE &&
+	    !(file->f_mode & FMODE_READ))
+		return -EACCES;
 	grant = arena_file_grant(file, e.handle);
 	if (!grant)
 		return -ENOENT;
@@ -319,23 +325,29 @@ static long arena_ioc_sync(struct file *file, void __user *uarg, size_t usize)
 	return ret;
 }
 
+/*
+ * @writes: the command changes the arena or its grants, which a file opened
+ * read-only may not do (it may look: INFO).
+ */
 static const struct {
 	unsigned int dir;
+	bool writes;
 	size_t min_size;
 	long (*fn)(struct file *file, void __user *uarg, size_t usize);
 } arena_ioctls[] = {
-	[_IOC_NR(ARENA_IOC_INFO)] = { _IOC_READ, ARENA_INFO_SIZE_VER0, arena_ioc_info },
-	[_IOC_NR(ARENA_IOC_CREATE)] = { _IOC_WRITE, ARENA_CREATE_SIZE_VER0, arena_ioc_create },
-	[_IOC_NR(ARENA_IOC_ALLOC)] = { _IOC_READ | _IOC_WRITE, ARENA_ALLOC_SIZE_VER0,
+	[_IOC_NR(ARENA_IOC_INFO)] = { _IOC_READ, false, ARENA_INFO_SIZE_VER0, arena_ioc_info },
+	[_IOC_NR(ARENA_IOC_CREATE)] = { _IOC_WRITE, true, ARENA_CREATE_SIZE_VER0,
+					arena_ioc_create },
+	[_IOC_NR(ARENA_IOC_ALLOC)] = { _IOC_READ | _IOC_WRITE, true, ARENA_ALLOC_SIZE_VER0,
 				       arena_ioc_alloc },
-	[_IOC_NR(ARENA_IOC_FREE)] = { _IOC_WRITE, ARENA_FREE_SIZE_VER0, arena_ioc_free },
-	[_IOC_NR(ARENA_IOC_ALLOC_BATCH)] = { _IOC_READ | _IOC_WRITE, ARENA_ALLOC_BATCH_SIZE_VER0,
-					     arena_ioc_alloc_batch },
-	[_IOC_NR(ARENA_IOC_FREE_BATCH)] = { _IOC_READ | _IOC_WRITE, ARENA_FREE_BATCH_SIZE_VER0,
-					    arena_ioc_free_batch },
-	[_IOC_NR(ARENA_IOC_EXPORT)] = { _IOC_READ | _IOC_WRITE, ARENA_EXPORT_SIZE_VER0,
+	[_IOC_NR(ARENA_IOC_FREE)] = { _IOC_WRITE, true, ARENA_FREE_SIZE_VER0, arena_ioc_free },
+	[_IOC_NR(ARENA_IOC_ALLOC_BATCH)] = { _IOC_READ | _IOC_WRITE, true,
+					     ARENA_ALLOC_BATCH_SIZE_VER0, arena_ioc_alloc_batch },
+	[_IOC_NR(ARENA_IOC_FREE_BATCH)] = { _IOC_READ | _IOC_WRITE, true,
+					    ARENA_FREE_BATCH_SIZE_VER0, arena_ioc_free_batch },
+	[_IOC_NR(ARENA_IOC_EXPORT)] = { _IOC_READ | _IOC_WRITE, true, ARENA_EXPORT_SIZE_VER0,
 					arena_ioc_export },
-	[_IOC_NR(ARENA_IOC_SYNC)] = { _IOC_WRITE, ARENA_SYNC_SIZE_VER0, arena_ioc_sync },
+	[_IOC_NR(ARENA_IOC_SYNC)] = { _IOC_WRITE, true, ARENA_SYNC_SIZE_VER0, arena_ioc_sync },
 };
 
 /**
@@ -349,17 +361,23 @@ static const struct {
  * version (handlers copy with copy_struct_from_user(), so larger structs
  * with zeroed tails work and set unknown bytes fail with E2BIG).
  *
- * Return: what the command returns, -ENOTTY for an unknown command, or
- * -EINVAL for a struct smaller than its first version.
+ * Return: what the command returns, -ENOTTY for an unknown command,
+ * -EINVAL for a struct smaller than its first version, or -EBADF for a
+ * command that changes something on a file not opened for writing.
  */
 long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	unsigned int nr = _IOC_NR(cmd);
 
-	if (_IOC_TYPE(cmd) != ARENA_IOC_MAGIC || nr >= ARRAY_SIZE(arena_ioctls) ||
-	    !arena_ioctls[nr].fn || _IOC_DIR(cmd) != arena_ioctls[nr].dir)
+	if (_IOC_TYPE(cmd) != ARENA_IOC_MAGIC || nr >= ARRAY_SIZE(arena_ioctls))
+		return -ENOTTY;
+	/* @nr is the caller's: no speculation past the bound above. */
+	nr = array_index_nospec(nr, ARRAY_SIZE(arena_ioctls));
+	if (!arena_ioctls[nr].fn || _IOC_DIR(cmd) != arena_ioctls[nr].dir)
 		return -ENOTTY;
 	if (_IOC_SIZE(cmd) < arena_ioctls[nr].min_size)
 		return -EINVAL;
+	if (arena_ioctls[nr].writes && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	return arena_ioctls[nr].fn(file, (void __user *)arg, _IOC_SIZE(cmd));
 }

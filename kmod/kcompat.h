@@ -115,6 +115,13 @@ static inline int arena_folio_mapcount(struct folio *folio)
 #define ARENA_MAX_PAGE_ORDER	MAX_ORDER
 #endif
 
+/* 6.6 put an inode's ctime behind accessors. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define arena_inode_ctime(inode)	((inode)->i_ctime)
+#else
+#define arena_inode_ctime(inode)	inode_get_ctime(inode)
+#endif
+
 /* 6.13 made symbol namespaces string literals: ARENA_IMPORT_NS(DMA_BUF). */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 #define ARENA_IMPORT_NS(ns)	MODULE_IMPORT_NS(ns)

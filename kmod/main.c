@@ -90,7 +90,7 @@ static int __init arena_make_default(void)
 		pr_err("default_mode must be buddy or fixed, not '%s'\n", default_mode);
 		return -EINVAL;
 	}
-	arena = arena_create(&c, ARENA_KIND_DEFAULT, &why);
+	arena = arena_create(&c, ARENA_KIND_DEFAULT, false, &why);
 	if (IS_ERR(arena)) {
 		pr_err("cannot make the default arena of %lu bytes: %s (%ld)\n",
 		       default_size, why ?: "error", PTR_ERR(arena));
@@ -192,3 +192,4 @@ module_exit(arena_exit);
 MODULE_DESCRIPTION("Huge-page-backed, physically contiguous memory arenas");
 MODULE_AUTHOR("The arena developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("0.2.0");	/* with libarena and DKMS: see the Makefile */

@@ -71,8 +71,6 @@ static void arena_vm_open(struct vm_area_struct *vma)
 		arena_grant_get(av->grant);
 	else
 		arena_get(av->arena);
-	if (av->file)
-		get_file(av->file);
 	vma->vm_private_data = av;
 	arena_vma_track(av);
 }
@@ -88,8 +86,6 @@ static void arena_vm_close(struct vm_area_struct *vma)
 		arena_grant_put(av->grant);
 	else
 		arena_put(av->arena);
-	if (av->file)
-		fput(av->file);
 	kfree(av);
 }
 
@@ -128,7 +124,7 @@ static bool arena_pmd_span(struct vm_area_struct *vma, unsigned long addr)
 	struct arena_vma *av = arena_vma_of(vma);
 	u64 rel;
 
-	if (!vma->vm_file || av->arena->chunk_shift < PMD_SHIFT ||
+	if (av->arena->chunk_shift < PMD_SHIFT ||
 	    addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
 		return false;
 	rel = ((u64)(vma->vm_pgoff - av->pgoff) << PAGE_SHIFT) + (addr - vma->vm_start);
@@ -192,11 +188,9 @@ static vm_fault_t arena_pmd_fault(struct vm_fault *vmf)
 
 	/*
 	 * For a DAX VMA the mm leaves it to us to check that the PMD lies
-	 * within the VMA: after a split it may not.  And only a VMA with a
-	 * file is "special huge" to the mm: in a file-less one (FILELESS
-	 * arenas) it would zap our PMD as if it were a THP of its own.
+	 * within the VMA: after a split it may not.
 	 */
-	if (!vma->vm_file || addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
+	if (addr < vma->vm_start || addr + PMD_SIZE > vma->vm_end)
 		return VM_FAULT_FALLBACK;
 	if (av->arena->chunk_shift < PMD_SHIFT || pgoff < av->pgoff)
 		return VM_FAULT_FALLBACK;
@@ -204,8 +198,12 @@ static vm_fault_t arena_pmd_fault(struct vm_fault *vmf)
 	if (rel + PMD_SIZE > av->size || (av->start + rel) & (PMD_SIZE - 1))
 		return VM_FAULT_FALLBACK;
 	pfn = page_to_pfn(arena_page(av->arena, av->start + rel));
-	/* Writable at once: a shared mapping needs no write notification. */
-	ret = vmf_insert_pfn_pmd(vmf, arena_pfn(pfn), vma->vm_flags & VM_WRITE);
+	/*
+	 * Writable only for a write fault: a read maps it read-only, so that
+	 * soft-dirty and write-notify see the first write (a write fault on
+	 * the read-only entry comes back here and makes it writable).
+	 */
+	ret = vmf_insert_pfn_pmd(vmf, arena_pfn(pfn), vmf->flags & FAULT_FLAG_WRITE);
 	if (ret == VM_FAULT_NOPAGE)
 		atomic64_inc(&av->arena->pmd_faults);
 	return ret;
@@ -255,13 +253,25 @@ static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
 	int ret;
 
 	if (off == 0) {
-		/* An implicit grant of the mapping's length. */
+		/* An implicit grant of the mapping's length: allocating needs write. */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EACCES;
 		arena = arena_file_arena(file, true);
 		if (IS_ERR(arena))
 			return PTR_ERR(arena);
+		/*
+		 * A mapping is whole pages: a slot that does not start on one
+		 * would share its first page with the slot before it.
+		 */
+		if (arena->mode == ARENA_MODE_FIXED && !PAGE_ALIGNED(arena->slot_size))
+			return -EINVAL;
 		ret = arena_grants_alloc(arena, len, 1, &av->grant);
 		if (ret < 0)
 			return ret == -ENOSPC ? -ENOMEM : ret;
+		if (WARN_ON_ONCE(!PAGE_ALIGNED(av->grant->offset))) {
+			arena_grant_put(av->grant);
+			return -EINVAL;
+		}
 		av->grant->cookie = 0;
 		av->arena = arena;
 		av->start = av->grant->offset;
@@ -275,10 +285,13 @@ static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
 	if (off >> ARENA_COOKIE_SHIFT == ARENA_WHOLE_COOKIE >> ARENA_COOKIE_SHIFT) {
 		struct arena_file *af = file->private_data;
 
-		/* The shared default arena is nobody's to map whole. */
+		/* An arena shared by several users is nobody's to map whole. */
 		arena = READ_ONCE(af->arena);
-		if (!arena || arena == arena_default)
+		if (!arena || !arena->one_domain)
 			return -EACCES;
+		/* Offsets from 4 GiB on are grant cookies (see arena.h). */
+		if (arena->size > ARENA_WHOLE_SPAN)
+			return -EOVERFLOW;
 		in = off - ARENA_WHOLE_COOKIE;
 		if (in >= arena->size || len > arena->size - in)
 			return -EINVAL;
@@ -309,14 +322,10 @@ static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
 
 /**
  * arena_vma_install() - make @vma a mapping of what @av describes
- * @vma: a new shared VMA, from ->mmap of /dev/arena or of a dma-buf
+ * @vma: a new shared VMA, from ->mmap of /dev/arena or of a dma-buf; it
+ *	keeps its file, as every shared VMA must
  * @av: its tracker, holding what it maps; @vma owns it from now on
  *
- * In an ARENA_CREATE_FILELESS arena a /dev/arena mapping gives up its file
- * (the tracker keeps it, and so the module): io_uring before 6.5 takes
- * only file-less (or shmem, hugetlbfs) memory as fixed buffers.  Such a
- * VMA must not be dumped, as core dumps expect shared VMAs to have a file,
- * and gets no PMD entries (see arena_pmd_fault()).
  * Nothing here fails: a failed ->mmap is not ->close()d.
  */
 void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
@@ -325,12 +334,6 @@ void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
 	vma->vm_ops = &arena_vm_ops;
 	vma->vm_private_data = av;
-	if (!av->file && (av->arena->flags & ARENA_CREATE_FILELESS) &&
-	    (vma->vm_file->f_op == &arena_fops || vma->vm_file->f_op == &arena_named_fops)) {
-		av->file = vma->vm_file;	/* its reference moves too */
-		vma->vm_file = NULL;
-		vm_flags_set(vma, VM_DONTDUMP);
-	}
 	arena_vma_track(av);
 	/* Best effort: whatever is not prefaulted faults in later. */
 	if (av->arena->flags & ARENA_CREATE_PREFAULT)
@@ -347,7 +350,7 @@ void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
  * maps through a struct arena_vma.
  *
  * Return: 0, -EINVAL for a private mapping or a bad cookie or range,
- * -EFBIG, -EACCES, -ENOSPC or -ENOMEM as described in abi.rst.
+ * -EFBIG, -EACCES, -EOVERFLOW, -EDQUOT or -ENOMEM as described in abi.rst.
  */
 int arena_mmap(struct file *file, struct vm_area_struct *vma)
 {

@@ -10,10 +10,17 @@
  * serialised by named_lock, so a file cannot open an arena being removed.
  * Unloading the module removes every named arena (nobody can hold one
  * then: open files hold the module).
+ *
+ * A device number is reused once its arena is removed, so a node opens an
+ * arena only if it is the arena's: still linked, and made (or last
+ * changed) no earlier than the arena, which a node left from an older
+ * arena of that number (a container's /dev, an O_PATH descriptor) is not.
+ * The opener must then pass the arena's own owner, group and mode, so that
+ * a node elsewhere grants no more than the administrator chose.
  */
 
 #include <linux/cdev.h>
-#include <linux/ctype.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/device.h>
 #include <linux/module.h>
@@ -34,6 +41,7 @@ struct arena_named {
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
+	struct timespec64 made;		/* coarse clock, as inode times are */
 	bool removed;
 	/*
 	 * The node's path, allocated before the device is added or deleted
@@ -89,28 +97,55 @@ static const struct device_type named_type = {
 	.release	= named_release,
 };
 
+/* Whether @inode is a node of @named (see the top of this file). */
+static bool named_node_current(const struct arena_named *named, const struct inode *inode)
+{
+	struct timespec64 changed = arena_inode_ctime(inode);
+
+	return inode->i_nlink && timespec64_compare(&changed, &named->made) >= 0;
+}
+
+/* The arena's own permission check, wherever its node lies. */
+static int named_may_open(const struct arena_named *named, const struct file *file)
+{
+	int want = (file->f_mode & FMODE_READ ? 4 : 0) | (file->f_mode & FMODE_WRITE ? 2 : 0);
+	umode_t mode = named->mode;
+
+	if (uid_eq(current_fsuid(), named->uid))
+		mode >>= 6;
+	else if (in_group_p(named->gid))
+		mode >>= 3;
+	if (!(want & ~mode & 7) || capable(CAP_DAC_OVERRIDE))
+		return 0;
+	return -EACCES;
+}
+
 /**
  * arena_named_open() - open /dev/arenas/<name>
  * @inode: the node's inode, whose cdev is the named arena's
  * @file: the new file, bound to the arena at once
  *
- * Return: 0, -ENODEV if the arena is being removed, or -ENOMEM.
+ * Return: 0, -ENODEV if the arena is being removed or the node is not one
+ * of this arena's, -EACCES if the arena's owner, group and mode refuse the
+ * caller, or -ENOMEM.
  */
 int arena_named_open(struct inode *inode, struct file *file)
 {
 	struct arena_named *named = container_of(inode->i_cdev, struct arena_named, cdev);
 	struct arena *arena = NULL;
-	int ret;
+	int ret = -ENODEV;
 
 	mutex_lock(&named_lock);
-	if (!named->removed) {
+	if (!named->removed && named_node_current(named, inode))
+		ret = named_may_open(named, file);
+	if (!ret) {
 		arena = named->arena;
 		arena_get(arena);
 		atomic_inc(&arena->holders);	/* so removal sees it at once */
 	}
 	mutex_unlock(&named_lock);
 	if (!arena)
-		return -ENODEV;
+		return ret;
 	ret = arena_file_open(file, arena);	/* binds; takes over the reference */
 	atomic_dec(&arena->holders);		/* binding counted it for good */
 	if (ret)
@@ -124,8 +159,10 @@ static bool named_valid(const char *name)
 
 	if (!len || len >= ARENA_NAME_MAX)
 		return false;
+	/* Not islower(): the kernel's ctype is Latin-1, where 0xe9 is lower. */
 	for (i = 0; i < len; i++)
-		if (!(islower(name[i]) || isdigit(name[i]) || name[i] == '_' || name[i] == '-'))
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '_' || name[i] == '-'))
 			return false;
 	return true;
 }
@@ -165,6 +202,7 @@ struct arena *arena_named_find(const char *name)
  * @uid: owner of the node
  * @gid: group of the node
  * @mode: permission bits of the node
+ * @one_domain: its holders are one trust domain (see arena_create())
  * @why: receives a reason for a failure
  * @err: receives the error
  *
@@ -174,7 +212,8 @@ struct arena *arena_named_find(const char *name)
  * returns.
  */
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
-				 kuid_t uid, kgid_t gid, umode_t mode, const char **why, int *err)
+				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
+				 const char **why, int *err)
 {
 	struct arena_named *named;
 	struct arena *arena;
@@ -206,7 +245,7 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto unlock;
 	}
-	arena = arena_create(c, ARENA_KIND_NAMED, why);
+	arena = arena_create(c, ARENA_KIND_NAMED, one_domain, why);
 	if (IS_ERR(arena)) {
 		xa_erase(&named_arenas, minor);
 		kfree(named);
@@ -222,6 +261,8 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	named->uid = uid;
 	named->gid = gid;
 	named->mode = mode;
+	/* Before the node exists, so that the node is never older. */
+	ktime_get_coarse_real_ts64(&named->made);
 	ret = arena_register(arena);
 	if (ret) {
 		*why = "no arena id left";

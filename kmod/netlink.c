@@ -38,6 +38,7 @@ static const struct nla_policy arena_new_policy[ARENA_A_MAX + 1] = {
 	[ARENA_A_DEV_UID]	= { .type = NLA_U32 },
 	[ARENA_A_DEV_GID]	= { .type = NLA_U32 },
 	[ARENA_A_DEV_MODE]	= NLA_POLICY_MAX(NLA_U32, 0777),
+	[ARENA_A_ONE_DOMAIN]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy arena_del_policy[ARENA_A_MAX + 1] = {
@@ -112,7 +113,8 @@ static int arena_nl_fill(struct sk_buff *skb, struct arena *arena)
 	     (put_u64(skb, ARENA_A_SLOT_SIZE, info.slot_size, ARENA_A_PAD) ||
 	      put_u64(skb, ARENA_A_SLOT_COUNT, info.slot_count, ARENA_A_PAD) ||
 	      put_u64(skb, ARENA_A_ALIGN, info.align, ARENA_A_PAD))) ||
-	    nla_put_u32(skb, ARENA_A_HOLDERS, atomic_read(&arena->holders)))
+	    nla_put_u32(skb, ARENA_A_HOLDERS, atomic_read(&arena->holders)) ||
+	    nla_put_u8(skb, ARENA_A_ONE_DOMAIN, arena->one_domain))
 		return -EMSGSIZE;
 	return arena_nl_fill_stats(skb, &info);
 }
@@ -224,7 +226,8 @@ static u64 get_u64(struct genl_info *info, int type)
 /**
  * arena_nl_new() - ARENA_CMD_NEW: make a named arena (CAP_SYS_ADMIN)
  * @skb: the request
- * @info: its attributes: name, mode and geometry, node owner and mode
+ * @info: its attributes: name, mode and geometry, node owner and mode,
+ *	whether its holders are one trust domain
  *
  * The new arena is sent back; if that fails it is removed again, so that
  * a caller told of a failure never finds it made.
@@ -280,7 +283,9 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 	if (a[ARENA_A_DEV_MODE])
 		mode = nla_get_u32(a[ARENA_A_DEV_MODE]);
 
-	arena = arena_named_create(&c, nla_data(a[ARENA_A_NAME]), uid, gid, mode, &why, &err);
+	arena = arena_named_create(&c, nla_data(a[ARENA_A_NAME]), uid, gid, mode,
+				   a[ARENA_A_ONE_DOMAIN] && nla_get_u8(a[ARENA_A_ONE_DOMAIN]),
+				   &why, &err);
 	if (!arena) {
 		arena_nl_why(info->extack, why);
 		return err;

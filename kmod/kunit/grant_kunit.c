@@ -38,7 +38,7 @@ static struct arena *make_arena(struct kunit *test, u64 size, u64 min_block, u32
 	const char *why;
 	void *res;
 
-	arena = arena_create(&c, ARENA_KIND_PRIVATE, &why);
+	arena = arena_create(&c, ARENA_KIND_PRIVATE, true, &why);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(arena), "arena_create: %ld (%s)",
 			       PTR_ERR(arena), why);
 	res = kunit_alloc_resource(test, keep_arena, put_arena, GFP_KERNEL, arena);

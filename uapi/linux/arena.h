@@ -37,7 +37,11 @@
 #define ARENA_CREATE_PREFAULT		_BITUL(1) /* mmap maps every page at once */
 #define ARENA_CREATE_SMALLER_CHUNKS	_BITUL(2) /* fall back to smaller chunks */
 #define ARENA_CREATE_NEAREST		_BITUL(3) /* round sizes up, don't reject */
-#define ARENA_CREATE_FILELESS		_BITUL(4) /* mappings carry no file */
+/*
+ * Retired: refused with EOPNOTSUPP.  Its mappings had no file, which the
+ * kernel's mm does not support for shared mappings (see abi.rst).
+ */
+#define ARENA_CREATE_FILELESS		_BITUL(4)
 #define ARENA_CREATE_FLAGS		0x1fU
 
 /* struct arena_create.node: the calling CPU's node. */
@@ -73,8 +77,16 @@ struct arena_create {
 #define ARENA_FEATURE_IMPLICIT_MAP	_BITULL(7)
 #define ARENA_FEATURE_DMABUF		_BITULL(8)
 #define ARENA_FEATURE_SYNC		_BITULL(9)
-#define ARENA_FEATURE_FILELESS		_BITULL(10)
+#define ARENA_FEATURE_FILELESS		_BITULL(10)	/* retired: never reported */
 #define ARENA_FEATURE_NETLINK		_BITULL(11)	/* family "arena", named arenas */
+/*
+ * Shared arenas (the default arena, named arenas not made one trust domain)
+ * isolate their holders: no whole-arena mapping, grants of whole zeroed
+ * pages, and mutating ioctls need a file opened for writing (EBADF).
+ */
+#define ARENA_FEATURE_ISOLATION		_BITULL(12)
+/* Grants of shared arenas count against RLIMIT_MEMLOCK (EDQUOT beyond it). */
+#define ARENA_FEATURE_SHARE_LIMIT	_BITULL(13)
 
 /* ARENA_IOC_INFO: the geometry and counters of the file's arena. */
 struct arena_info {
@@ -282,6 +294,7 @@ enum arena_attr {
 	ARENA_A_HOLDERS,	/* u32: open files on the arena */
 	ARENA_A_STATS,		/* nest: ARENA_S_* */
 	ARENA_A_EVENT,		/* u32: enum arena_event_kind */
+	ARENA_A_ONE_DOMAIN,	/* u8: 1 if its holders are one trust domain */
 	__ARENA_A_MAX,
 };
 
