@@ -316,6 +316,7 @@ struct arena_rec {
 	int32_t node;
 	uint64_t nr_chunks, size, min_block, max_block, slot_size, slot_count, align;
 	uint32_t dev_uid, dev_gid, dev_mode;
+	bool one_domain;	/* its holders are one trust domain */
 	char name[ARENA_NAME_MAX];
 	uint64_t stats[ARENA_S_MAX + 1];
 };
@@ -360,6 +361,7 @@ static int arena_attr(const struct nlattr *attr, void *data)
 	case ARENA_A_DEV_MODE:		r->dev_mode = mnl_attr_get_u32(attr); break;
 	case ARENA_A_HOLDERS:		r->holders = mnl_attr_get_u32(attr); break;
 	case ARENA_A_EVENT:		r->event = mnl_attr_get_u32(attr); break;
+	case ARENA_A_ONE_DOMAIN:	r->one_domain = mnl_attr_get_u8(attr); break;
 	case ARENA_A_STATS:		mnl_attr_parse_nested(attr, stat_attr, r); break;
 	}
 	return MNL_CB_OK;
@@ -440,7 +442,8 @@ static void arena_json(const struct arena_rec *r)
 	else
 		printf(",\"min_block\":%" PRIu64 ",\"max_block\":%" PRIu64, r->min_block,
 		       r->max_block);
-	printf(",\"flags\":\"%s\",\"holders\":%" PRIu32, flags, r->holders);
+	printf(",\"flags\":\"%s\",\"holders\":%" PRIu32 ",\"one_domain\":%s", flags, r->holders,
+	       r->one_domain ? "true" : "false");
 	if (r->kind == ARENA_KIND_NAMED)
 		printf(",\"device\":\"/dev/arenas/%s\",\"dev_uid\":%" PRIu32 ",\"dev_gid\":%" PRIu32
 		       ",\"dev_mode\":\"%04" PRIo32 "\"", r->name, r->dev_uid, r->dev_gid, r->dev_mode);
@@ -459,11 +462,12 @@ static void arena_row(const struct arena_rec *r)
 {
 	char size[32], live[32];
 
-	printf("%-5" PRIu32 " %-16s %-8s %-6s %8s %8s %5u%% %5.1f%% %7" PRIu32 " %6" PRIu32 "\n",
-	       r->id, r->name[0] ? r->name : "-", kind_name(r->kind),
+	printf("%-5" PRIu32 " %-16s %-8s %-6s %8s %8s %5u%% %5.1f%% %7" PRIu32 " %6" PRIu32
+	       " %-8s\n", r->id, r->name[0] ? r->name : "-", kind_name(r->kind),
 	       r->mode == ARENA_MODE_FIXED ? "fixed" : "buddy", human(r->size, size, sizeof(size)),
 	       human(r->stats[ARENA_S_BYTES_LIVE], live, sizeof(live)), used_percent(r),
-	       r->stats[ARENA_S_FRAGMENTATION] / 10.0, r->holders, r->owner_uid);
+	       r->stats[ARENA_S_FRAGMENTATION] / 10.0, r->holders, r->owner_uid,
+	       r->one_domain ? "one" : "isolated");
 }
 
 static void arena_details(const struct arena_rec *r)
@@ -487,8 +491,10 @@ static void arena_details(const struct arena_rec *r)
 	if (r->kind == ARENA_KIND_NAMED)
 		printf("  device: /dev/arenas/%s owner %" PRIu32 " group %" PRIu32 " mode %04" PRIo32
 		       "\n", r->name, r->dev_uid, r->dev_gid, r->dev_mode);
-	printf("  made by uid %" PRIu32 " pid %" PRIu32 "; %" PRIu32 " files hold it\n",
-	       r->owner_uid, r->owner_pid, r->holders);
+	printf("  made by uid %" PRIu32 " pid %" PRIu32 "; %" PRIu32 " files hold it; %s\n",
+	       r->owner_uid, r->owner_pid, r->holders,
+	       r->one_domain ? "one trust domain (the whole arena may be mapped)" :
+			       "isolated (each holder sees only its own grants)");
 	printf("  in use: %" PRIu64 " grants, %s live, %s reserved (%u%%); largest free block %s; "
 	       "fragmentation %.1f%%\n", s[ARENA_S_LIVE_GRANTS],
 	       human(s[ARENA_S_BYTES_LIVE], a, sizeof(a)),
@@ -553,8 +559,8 @@ static int cmd_list(struct nl *nl)
 		}
 		printf("]\n");
 	} else {
-		printf("%-5s %-16s %-8s %-6s %8s %8s %6s %6s %7s %6s\n", "ID", "NAME", "KIND",
-		       "MODE", "SIZE", "LIVE", "USED", "FRAG", "HOLDERS", "OWNER");
+		printf("%-5s %-16s %-8s %-6s %8s %8s %6s %6s %7s %6s %-8s\n", "ID", "NAME", "KIND",
+		       "MODE", "SIZE", "LIVE", "USED", "FRAG", "HOLDERS", "OWNER", "DOMAIN");
 		for (i = 0; i < d.n; i++)
 			arena_row(&d.recs[i]);
 	}
@@ -568,6 +574,25 @@ static int one_reply(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A name the kernel would take: checked before it goes into a message. */
+static const char *valid_name(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	for (i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
+		      name[i] == '_' || name[i] == '-'))
+			break;
+	if (!len || len >= ARENA_NAME_MAX || i < len) {
+		char shown[48];
+
+		snprintf(shown, sizeof(shown), "%.40s%s", name, len > 40 ? "..." : "");
+		usage_error("'%s' is not an arena name (1 to 31 of a-z, 0-9, _ and -) or id",
+			    shown);
+	}
+	return name;
+}
+
 static void put_target(struct nlmsghdr *nlh, const char *target)
 {
 	uint32_t id;
@@ -575,7 +600,7 @@ static void put_target(struct nlmsghdr *nlh, const char *target)
 	if (parse_u32(target, &id, 10))
 		mnl_attr_put_u32(nlh, ARENA_A_ID, id);
 	else
-		mnl_attr_put_strz(nlh, ARENA_A_NAME, target);
+		mnl_attr_put_strz(nlh, ARENA_A_NAME, valid_name(target));
 }
 
 static int cmd_show(struct nl *nl, const char *target)
@@ -608,7 +633,7 @@ static uint32_t parse_flags(char *list)
 				break;
 		if (i == sizeof(flag_names) / sizeof(flag_names[0]))
 			usage_error("unknown flag '%s' (skip-zeroing, prefault, smaller-chunks, "
-				    "nearest, fileless)", tok);
+				    "nearest)", tok);
 		flags |= 1U << i;
 	}
 	return flags;
@@ -640,12 +665,15 @@ static const char create_help[] =
 	"                        [--slot-size SIZE --slots N [--align SIZE]]\n"
 	"                        [--mode buddy|fixed] [--node N] [--chunk-order N]\n"
 	"                        [--flags FLAG[,FLAG...]] [--owner USER] [--group GROUP]\n"
-	"                        [--perm MODE]\n"
+	"                        [--perm MODE] [--one-domain]\n"
 	"Make a named arena and its device node /dev/arenas/NAME (needs CAP_SYS_ADMIN).\n"
 	"A buddy arena takes --size (and --min-block, default 4K); a fixed one\n"
 	"--slot-size and --slots (and --align, default 4K).  SIZE takes K, M, G, T.\n"
-	"FLAG: skip-zeroing, prefault, smaller-chunks, nearest, fileless.\n"
-	"The node belongs to --owner and --group (default root) with --perm (0600).\n";
+	"FLAG: skip-zeroing, prefault, smaller-chunks, nearest.\n"
+	"The node belongs to --owner and --group (default root) with --perm (0600).\n"
+	"Its holders are isolated from each other (each sees only its own grants)\n"
+	"unless --one-domain declares them one trust domain, which allows mapping\n"
+	"the whole arena, skip-zeroing and blocks or slots smaller than a page.\n";
 
 /* Options are read before the kernel is asked anything: usage errors exit 2. */
 static int cmd_create(int argc, char **argv)
@@ -663,6 +691,7 @@ static int cmd_create(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'u' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "perm", required_argument, NULL, 'p' },
+		{ "one-domain", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -722,6 +751,9 @@ static int cmd_create(int argc, char **argv)
 				usage_error("permissions '%s' are not octal (like 0660)", optarg);
 			mnl_attr_put_u32(nlh, ARENA_A_DEV_MODE, u32);
 			break;
+		case 'D':
+			mnl_attr_put_u8(nlh, ARENA_A_ONE_DOMAIN, 1);
+			break;
 		case 'h':
 			fputs(create_help, stdout);
 			exit(EXIT_SUCCESS);
@@ -732,7 +764,7 @@ static int cmd_create(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage_error("create takes one NAME%s", "");
-	mnl_attr_put_strz(nlh, ARENA_A_NAME, argv[optind]);
+	mnl_attr_put_strz(nlh, ARENA_A_NAME, valid_name(argv[optind]));
 	mnl_attr_put_u32(nlh, ARENA_A_MODE, mode ? mode : ARENA_MODE_BUDDY);
 	nl_open(&nl);
 	nlh->nlmsg_type = nl.family;
