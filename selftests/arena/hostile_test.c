@@ -39,6 +39,7 @@
 #define USER_B		1001
 #define OPEN_NODE	"/tmp/hostile-arena"	/* /dev/arena, mode 0666 */
 #define CGROOT		"/sys/fs/cgroup"
+#define ROOMY		(4096 * MiB)	/* RLIMIT_MEMLOCK where the share is not tested */
 #define CG		CGROOT "/hostile"
 
 /* In a child: fail with the line's number, saying what failed. */
@@ -52,26 +53,31 @@
 
 /*
  * Run @fn(@arg) in a child as @uid (group @uid, no supplementary groups, no
- * capabilities), its locked-memory limit @memlock bytes (0: unchanged).
+ * capabilities), its locked-memory limit @memlock bytes.
  * Returns its exit status, or 128 + the signal that ended it.
  */
-static int as_user(uid_t uid, rlim_t memlock, int (*fn)(void *), void *arg)
+static pid_t spawn_as_user(uid_t uid, rlim_t memlock, int (*fn)(void *), void *arg)
 {
 	pid_t pid = fork();
-	int status;
 
-	if (pid < 0)
-		return -1;
 	if (!pid) {
 		struct rlimit rl = { memlock, memlock };
 
-		if (memlock && setrlimit(RLIMIT_MEMLOCK, &rl))
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
 			_exit(250);
 		if (setgroups(0, NULL) || setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
 			_exit(251);
 		_exit(fn(arg));
 	}
-	if (waitpid(pid, &status, 0) != pid)
+	return pid;
+}
+
+static int as_user(uid_t uid, rlim_t memlock, int (*fn)(void *), void *arg)
+{
+	pid_t pid = spawn_as_user(uid, memlock, fn, arg);
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -121,6 +127,7 @@ struct named {
 	uint32_t flags;
 	uint32_t dev_mode;		/* 0: 0666 */
 	uint32_t dev_uid, dev_gid;
+	uint8_t one_domain;
 };
 
 static uint16_t arena_family_id(void)
@@ -160,6 +167,8 @@ static int nl_simple(uint8_t cmd, const struct named *n)
 		mnl_attr_put_u32(nlh, ARENA_A_DEV_MODE, n->dev_mode ?: 0666);
 		mnl_attr_put_u32(nlh, ARENA_A_DEV_UID, n->dev_uid);
 		mnl_attr_put_u32(nlh, ARENA_A_DEV_GID, n->dev_gid);
+		if (n->one_domain)
+			mnl_attr_put_u8(nlh, ARENA_A_ONE_DOMAIN, 1);
 	}
 	ret = nl_talk(s, nlh, NULL);
 	mnl_socket_close(s);
@@ -450,7 +459,7 @@ FIXTURE_TEARDOWN(mm)
 TEST_F(mm, every_path_that_walks_vmas)
 {
 	TH_LOG("%s", kind_name[variant->kind]);
-	EXPECT_EQ(0, as_user(USER_A, 0, mm_paths, (void *)(uintptr_t)variant->kind));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, mm_paths, (void *)(uintptr_t)variant->kind));
 }
 
 /* --- 2: no page of a mapping outside its grant ----------------------------- */
@@ -467,17 +476,21 @@ static int unaligned_slot_implicit(void *arg)
 	};
 	struct arena_alloc a;
 	int fd = open_node(O_RDWR);
-	char *first, *next;
+	char *whole, *next;
 
 	(void)arg;
 	CHECK(fd >= 0);
 	CHECK(ioctl(fd, ARENA_IOC_CREATE, &c) == 0);
-	/* Slot 0, page-aligned: mapped and filled by its holder. */
+	/*
+	 * Slot 0 filled by its holder, to its last byte (its second page is
+	 * not wholly its own, so only the whole-arena mapping reaches it).
+	 */
 	CHECK(arena_alloc(fd, 6144, &a) == 0);
 	CHECK(a.arena_offset == 0);
-	first = arena_map(fd, a.offset, 8192);
-	CHECK(first != MAP_FAILED);
-	memset(first, 0x77, 6144);
+	whole = mmap(NULL, 2 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		     arena_info(fd).whole_offset);
+	CHECK(whole != MAP_FAILED);
+	memset(whole, 0x77, 6144);
 	/* The next implicit grant is slot 1, at 6144: it must not see slot 0. */
 	next = arena_map(fd, 0, 4096);
 	if (next == MAP_FAILED) {
@@ -491,7 +504,7 @@ static int unaligned_slot_implicit(void *arg)
 TEST(implicit_map_never_exposes_a_neighbouring_slot)
 {
 	make_open_node();
-	EXPECT_EQ(0, as_user(USER_A, 0, unaligned_slot_implicit, NULL));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, unaligned_slot_implicit, NULL));
 }
 
 /* --- 3: isolation on named arenas ----------------------------------------- */
@@ -555,16 +568,12 @@ TEST(named_arena_users_see_only_their_own_grants)
 
 	ASSERT_EQ(0, named_new(&n));
 	ASSERT_EQ(0, pipe(s.pipe));
-	holder = fork();
+	holder = spawn_as_user(USER_A, ROOMY, hold_secret, &s);
 	ASSERT_LE(0, holder);
-	if (!holder)
-		_exit(as_user(USER_A, 0, hold_secret, &s));
 	ASSERT_EQ(1, read(s.pipe[0], &c, 1));
-	EXPECT_EQ(0, as_user(USER_B, 0, snoop, &s));
+	EXPECT_EQ(0, as_user(USER_B, ROOMY, snoop, &s));
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
-	/* The holder's child (user A) dies with its parent's kill. */
-	ASSERT_EQ(0, system("pkill -9 -U 1000 hostile_test 2>/dev/null; true"));
 	EXPECT_EQ(0, named_del(n.name));
 }
 
@@ -617,9 +626,9 @@ TEST(read_only_openers_change_nothing)
 
 	make_open_node();
 	ASSERT_EQ(0, named_new(&n));
-	EXPECT_EQ(0, as_user(USER_A, 0, read_only_opener, "/dev/arenas/hostile-ro"));
-	EXPECT_EQ(0, as_user(USER_A, 0, read_only_opener, OPEN_NODE));
-	EXPECT_EQ(0, as_user(USER_A, 0, read_only_create, NULL));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, read_only_opener, "/dev/arenas/hostile-ro"));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, read_only_opener, OPEN_NODE));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, read_only_create, NULL));
 	EXPECT_EQ(0, named_del(n.name));
 }
 
@@ -645,7 +654,7 @@ static int write_only_export(void *arg)
 TEST(exports_are_bounded_by_the_openers_access)
 {
 	make_open_node();
-	EXPECT_EQ(0, as_user(USER_A, 0, write_only_export, OPEN_NODE));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, write_only_export, OPEN_NODE));
 }
 
 /* Shared arenas whose grants would share pages, or skip zeroing, are refused. */
@@ -666,6 +675,111 @@ TEST(isolated_named_arenas_need_whole_zeroed_pages)
 			named_del(all[i]->name);
 		EXPECT_EQ(-EINVAL, ret) TH_LOG("%s", all[i]->name);
 	}
+}
+
+/* A named arena made one trust domain may be mapped whole, by its holders. */
+static int whole_map(void *arg)
+{
+	int fd = open((const char *)arg, O_RDWR | O_CLOEXEC);
+	struct arena_info info;
+	char *p;
+
+	CHECK(fd >= 0);
+	info = arena_info(fd);
+	CHECK(info.features & ARENA_FEATURE_ISOLATION);
+	p = mmap(NULL, info.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, info.whole_offset);
+	CHECK(p != MAP_FAILED);
+	p[info.size - 1] = 1;
+	return 0;
+}
+
+TEST(a_trust_domain_is_declared_by_the_arenas_maker)
+{
+	struct named n = { .name = "hostile-one", .size = 4 * MiB, .min_block = 512,
+			   .flags = ARENA_CREATE_SKIP_ZEROING, .one_domain = 1 };
+
+	ASSERT_EQ(0, named_new(&n));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, whole_map, "/dev/arenas/hostile-one"));
+	EXPECT_EQ(0, named_del(n.name));
+}
+
+/*
+ * The share: a user's grants of a shared arena count against its
+ * RLIMIT_MEMLOCK, here 8 MiB, whatever way they are taken.
+ */
+struct share {
+	const char *path;
+	int ready[2];
+};
+
+static int take_everything(void *arg)
+{
+	struct share *sh = arg;
+	struct arena_grant_desc d[8];
+	struct arena_alloc_batch b = { .size = 1 * MiB, .count = 8, .grants = (uintptr_t)d };
+	struct arena_alloc a;
+	int fd = open(sh->path, O_RDWR | O_CLOEXEC), n = 0;
+	uint64_t last = 0;
+	void *p;
+
+	CHECK(fd >= 0);
+	while (n < 64 && !arena_alloc(fd, 1 * MiB, &a)) {
+		last = a.handle;
+		n++;
+	}
+	CHECK(errno == EDQUOT);
+	CHECK(n == 8);
+	CHECK(ioctl(fd, ARENA_IOC_ALLOC_BATCH, &b) && errno == EDQUOT);
+	p = mmap(NULL, 1 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p == MAP_FAILED && errno == EDQUOT);
+	/* Freeing one gives the room back. */
+	CHECK(arena_free(fd, last) == 0);
+	CHECK(ioctl(fd, ARENA_IOC_ALLOC_BATCH, &b) == 0 && b.done == 1);
+	CHECK(write(sh->ready[1], "x", 1) == 1);
+	pause();
+	return 0;
+}
+
+static int still_room(void *arg)
+{
+	struct share *sh = arg;
+	struct arena_alloc a;
+	int fd = open(sh->path, O_RDWR | O_CLOEXEC), i;
+
+	CHECK(fd >= 0);
+	for (i = 0; i < 8; i++)
+		CHECK(arena_alloc(fd, 1 * MiB, &a) == 0);
+	return 0;
+}
+
+static void one_user_cannot_starve_another(struct __test_metadata *_metadata, const char *path)
+{
+	struct share sh = { .path = path };
+	pid_t greedy;
+	char c;
+
+	ASSERT_EQ(0, pipe(sh.ready));
+	greedy = spawn_as_user(USER_A, 8 * MiB, take_everything, &sh);
+	ASSERT_LE(0, greedy);
+	close(sh.ready[1]);
+	/* User A holds its whole share (end of file: it failed, and said why). */
+	ASSERT_EQ(1, read(sh.ready[0], &c, 1)) TH_LOG("%s", path);
+	close(sh.ready[0]);
+	EXPECT_EQ(0, as_user(USER_B, 8 * MiB, still_room, &sh)) TH_LOG("%s", path);
+	kill(greedy, SIGKILL);
+	waitpid(greedy, NULL, 0);
+}
+
+TEST(one_user_cannot_exhaust_a_shared_arena)
+{
+	struct named n = { .name = "hostile-share", .size = 32 * MiB };
+
+	make_open_node();
+	ASSERT_EQ(0, named_new(&n));
+	one_user_cannot_starve_another(_metadata, "/dev/arenas/hostile-share");
+	EXPECT_EQ(0, named_del(n.name));
+	/* The default arena (64 MiB) too. */
+	one_user_cannot_starve_another(_metadata, OPEN_NODE);
 }
 
 /* --- 4: a node opens only the arena it was made for ------------------------ */
@@ -770,7 +884,7 @@ static pid_t spawn_in_cgroup(int (*fn)(void *), void *arg)
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	if (write_file(CG "/cgroup.procs", buf))
 		_exit(252);
-	_exit(as_user(USER_A, 0, fn, arg));
+	_exit(as_user(USER_A, ROOMY, fn, arg));
 }
 
 /* Far over max_memory, with the most metadata the geometry checks allow. */
@@ -843,7 +957,7 @@ TEST(a_killed_creator_stops_taking_memory)
 static int pmd_write_after_read(void *arg)
 {
 	struct arena_alloc a;
-	int fd = private_buddy(8 * MiB, 0);
+	int fd = private_buddy(8 * MiB, 0), fd2;
 	uint64_t before;
 	volatile char *p;
 
@@ -852,6 +966,13 @@ static int pmd_write_after_read(void *arg)
 	CHECK(arena_alloc(fd, HPAGE, &a) == 0);
 	p = arena_map(fd, a.offset, HPAGE);
 	CHECK(p != MAP_FAILED);
+	/*
+	 * Soft-dirty tracking write-protects the VMA: a write must fault, so a
+	 * read must not have installed a writable entry.
+	 */
+	fd2 = open("/proc/self/clear_refs", O_WRONLY);
+	CHECK(fd2 >= 0 && write(fd2, "4", 1) == 1);
+	close(fd2);
 	before = arena_info(fd).pmd_faults;
 	(void)p[0];
 	CHECK(arena_info(fd).pmd_faults == before + 1);
@@ -871,7 +992,7 @@ TEST(a_read_fault_maps_read_only)
 	if (!(arena_info(fd).features & ARENA_FEATURE_PMD_MAP))
 		SKIP(close(fd); return, "this kernel maps no PMDs (6.1 without FS_DAX)");
 	close(fd);
-	EXPECT_EQ(0, as_user(USER_A, 0, pmd_write_after_read, NULL));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, pmd_write_after_read, NULL));
 }
 
 TEST(names_are_lowercase_ascii)
