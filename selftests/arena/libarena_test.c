@@ -198,6 +198,51 @@ TEST(try_into_mut_needs_a_unique_view)
 	arena_pool_close(pool);
 }
 
+/* Bytes that were exported may be mapped elsewhere: never writable again. */
+TEST(exported_bytes_stay_immutable)
+{
+	struct arena_pool *pool = buddy_pool(_metadata, 4 * MiB, NULL);
+	struct arena_buf buf = { 0 };
+	struct arena_bytes v;
+	size_t off;
+	int fd;
+
+	ASSERT_NE(NULL, pool);
+	digits(_metadata, pool, &v);
+	fd = arena_bytes_export(&v, O_RDONLY | O_CLOEXEC, &off);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBUSY, arena_bytes_try_into_mut(&v, &buf));
+	EXPECT_TRUE(is(&v, "0123456789"));
+	close(fd);
+	arena_bytes_release(&v);
+	check_ledger(_metadata, pool);
+	arena_pool_close(pool);
+}
+
+/*
+ * A handle the kernel no longer knows (dropped behind the library's back)
+ * stops a FREE_BATCH; the handles after it must be dropped all the same.
+ */
+TEST(one_bad_handle_leaks_no_other)
+{
+	struct arena_pool *pool = buddy_pool(_metadata, 4 * MiB, NULL);
+	struct arena_buf bufs[8];
+	int i, fd;
+
+	ASSERT_NE(NULL, pool);
+	fd = arena_pool_fd(pool);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, arena_buf_alloc(pool, 4096, &bufs[i]));
+	for (i = 0; i < 8; i++)
+		arena_buf_release(&bufs[i]);
+	/* One of the pool's cached handles (a fresh file's start at 2). */
+	ASSERT_EQ(0, arena_free(fd, 3));
+	arena_pool_flush(pool);
+	EXPECT_TRUE(wait_live(fd, 0)) TH_LOG("%llu grants left live",
+					     (unsigned long long)arena_info(fd).live_grants);
+	arena_pool_close(pool);
+}
+
 TEST(buffers_refuse_to_overflow)
 {
 	struct arena_pool *pool = buddy_pool(_metadata, 4 * MiB, NULL);
@@ -539,6 +584,33 @@ TEST(bad_handoffs)
 	EXPECT_EQ(-ESPIPE, arena_bytes_from_dmabuf(pipefd[0], 0, 1, &v));	/* closes it */
 	EXPECT_EQ(-1, fcntl(pipefd[0], F_GETFD));
 	close(pipefd[1]);
+}
+
+/*
+ * Only an arena dma-buf wraps: a sender's memfd could be shrunk under the
+ * receiver's mapping (SIGBUS on the next read).
+ */
+TEST(only_arena_dmabufs_are_received)
+{
+	struct arena_bytes v = { 0 };
+	int sv[2], mfd = memfd_create("not-arena", MFD_CLOEXEC), got;
+	char wire[16] = { 0 };
+
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 65536));
+	EXPECT_EQ(-EINVAL, arena_bytes_from_dmabuf(dup(mfd), 0, 4096, &v));
+	EXPECT_EQ(NULL, v.rec);
+	/* The same over a socket, as arena_bytes_send() would frame it. */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv));
+	wire[8] = 16;	/* offset 0, length 16 (little-endian) */
+	ASSERT_EQ(0, send_fd_data(sv[0], mfd, wire, sizeof(wire), 0));
+	got = arena_bytes_recv(sv[1], &v);
+	EXPECT_EQ(-EINVAL, got);
+	if (!got)
+		arena_bytes_release(&v);
+	close(sv[0]);
+	close(sv[1]);
+	close(mfd);
 }
 
 TEST_HARNESS_MAIN
