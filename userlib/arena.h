@@ -158,8 +158,9 @@ void arena_bytes_release(struct arena_bytes *view);
 /*
  * If @view holds the only reference to its bytes, turn it into a buffer
  * over them (length = the view's, capacity = to the end of the grant) and
- * empty the view; -EBUSY if other views share them, -EINVAL for an empty
- * view or one received from another process.
+ * empty the view; -EBUSY if other views share them or they were exported
+ * (a dma-buf may map them elsewhere: they stay immutable), -EINVAL for an
+ * empty view or one received from another process.
  */
 int arena_bytes_try_into_mut(struct arena_bytes *view, struct arena_buf *buf);
 
@@ -179,7 +180,9 @@ int arena_bytes_recv(int sock, struct arena_bytes *view);
 
 /*
  * Wrap a dma-buf fd (taken over: closed with the view) into a read-only
- * view of [offset, offset + len) of it.
+ * view of [offset, offset + len) of it.  Only a dma-buf that arena.ko
+ * exported is taken (-EINVAL otherwise): its size cannot change under the
+ * view, where a sender's memfd could be shrunk into a SIGBUS.
  */
 int arena_bytes_from_dmabuf(int fd, size_t offset, size_t len, struct arena_bytes *view);
 

@@ -136,7 +136,9 @@ API int arena_bytes_try_into_mut(struct arena_bytes *view, struct arena_buf *buf
 
 	if (!rec || rec->kind == REC_DMABUF)
 		return -EINVAL;
-	if (atomic_load_explicit(&rec->refs, memory_order_acquire) != 1)
+	/* Exported bytes may be mapped elsewhere: they stay immutable. */
+	if (atomic_load_explicit(&rec->refs, memory_order_acquire) != 1 ||
+	    atomic_load_explicit(&rec->exported, memory_order_relaxed))
 		return -EBUSY;
 	*buf = (struct arena_buf){
 		.ptr = (uint8_t *)view->ptr, .len = view->len,

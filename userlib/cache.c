@@ -110,27 +110,50 @@ give_back:
 	return got;
 }
 
+/*
+ * Drop @count handles.  The kernel stops a batch at a handle it cannot drop
+ * (ENOENT); the ones after it are dropped all the same, in further calls,
+ * so that one bad handle leaks nothing.  Returns 0 or the first error.
+ */
+static int free_handles(struct arena_pool *pool, const uint64_t *handles, unsigned int count)
+{
+	struct arena_free_batch b;
+	unsigned int i = 0;
+	int ret = 0;
+
+	while (i < count) {
+		b = (struct arena_free_batch){ .handles = (uintptr_t)(handles + i),
+					       .count = count - i };
+		count_syscall(pool, pthread_getspecific(pool->key));
+		if (!ioctl(pool->fd, ARENA_IOC_FREE_BATCH, &b))
+			break;
+		ret = ret ?: -errno;
+		i += b.done + 1;	/* past the one that failed */
+	}
+	/* Every record given is gone from the pool, dropped or not. */
+	atomic_fetch_sub_explicit(&pool->held, count, memory_order_relaxed);
+	return ret;
+}
+
 /* Give @n records of @recs (a list) back to the kernel. */
 int arena_kernel_free(struct arena_pool *pool, struct arena_rec *recs, unsigned int n)
 {
 	uint64_t handles[ARENA_BATCH_MAX];
-	struct arena_free_batch b = { .handles = (uintptr_t)handles };
 	struct arena_rec *rec;
-	int ret = 0;
+	unsigned int count;
+	int ret = 0, err;
 
 	while (recs && n) {
-		for (b.count = 0; recs && n && b.count < ARENA_BATCH_MAX; n--) {
+		for (count = 0; recs && n && count < ARENA_BATCH_MAX; n--) {
 			rec = recs;
 			recs = rec->next;
-			handles[b.count++] = rec->handle;
+			handles[count++] = rec->handle;
 			if (rec->map)
 				munmap(rec->map, rec->map_len);
 			rec_spare(pool, rec);
 		}
-		count_syscall(pool, pthread_getspecific(pool->key));
-		if (ioctl(pool->fd, ARENA_IOC_FREE_BATCH, &b))
-			ret = -errno;
-		atomic_fetch_sub_explicit(&pool->held, b.done, memory_order_relaxed);
+		err = free_handles(pool, handles, count);
+		ret = ret ?: err;
 	}
 	return ret;
 }

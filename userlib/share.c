@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -74,12 +76,34 @@ API int arena_bytes_send(int sock, const struct arena_bytes *view)
 	return ret;
 }
 
+/*
+ * Whether @fd is a dma-buf that arena.ko exported, as the kernel reports it
+ * in fdinfo ("exp_name:"), which a sender cannot forge.  Anything else (a
+ * memfd that its sender may shrink, a file) could vanish under the view.
+ */
+static bool arena_dmabuf(int fd)
+{
+	char path[64], line[128];
+	bool ours = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	while (f && !ours && fgets(line, sizeof(line), f))
+		ours = !strcmp(line, "exp_name:\tarena\n");
+	if (f)
+		fclose(f);
+	return ours;
+}
+
 API int arena_bytes_from_dmabuf(int fd, size_t offset, size_t len, struct arena_bytes *view)
 {
 	struct arena_rec *rec;
 	off_t size = lseek(fd, 0, SEEK_END);
 	void *map;
 
+	if (size >= 0 && !arena_dmabuf(fd))
+		size = -1, errno = EINVAL;
 	if (size < 0 || offset > (size_t)size || len > (size_t)size - offset) {
 		close(fd);
 		return size < 0 ? -errno : -EINVAL;
