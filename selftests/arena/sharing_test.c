@@ -298,6 +298,71 @@ TEST(range_sync_moves_only_its_range)
 	close(fd);
 }
 
+/*
+ * A device that only reads (DMA_TO_DEVICE) or only writes (DMA_FROM_DEVICE)
+ * the memory: every sync, whatever direction the CPU names, is done in the
+ * attachment's own (CONFIG_DMA_API_DEBUG reports any other as a kernel
+ * warning), and still moves the data the way that device needs.
+ */
+static void one_way(struct __test_metadata *_metadata, uint32_t dir)
+{
+	static const uint32_t flags[] = {
+		ARENA_SYNC_READ, ARENA_SYNC_WRITE, ARENA_SYNC_RW,
+	};
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, imp, i;
+	struct arena_importer_attach at = { .dir = dir };
+	struct dma_buf_sync sync;
+	struct arena_alloc a;
+	unsigned char *p;
+
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 16 * KiB, &a));
+	p = arena_map(fd, a.offset, 16 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	at.fd = buf;
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_ATTACH_DIR, &at));
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, arena_sync(fd, a.handle, 4096, 4096, flags[i] | ARENA_SYNC_START));
+		ASSERT_EQ(0, arena_sync(fd, a.handle, 4096, 4096, flags[i] | ARENA_SYNC_END));
+		sync.flags = DMA_BUF_SYNC_START | flags[i];
+		ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
+		sync.flags = DMA_BUF_SYNC_END | flags[i];
+		ASSERT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_SYNC, &sync));
+	}
+	if (dir == 1) {		/* to the device: the CPU's bytes reach it */
+		memset(p, 0x3c, 16 * KiB);
+		ASSERT_EQ(0, arena_sync(fd, a.handle, 0, 16 * KiB, ARENA_SYNC_WRITE | ARENA_SYNC_END));
+		EXPECT_EQ(0x3c, dev_read(imp, 0));
+		EXPECT_EQ(0x3c, dev_read(imp, 16 * KiB - 1));
+	} else {		/* from the device: its bytes reach the CPU */
+		dev_write(_metadata, imp, 0, 16 * KiB, 0x4d);
+		ASSERT_EQ(0, arena_sync(fd, a.handle, 0, 16 * KiB, ARENA_SYNC_READ | ARENA_SYNC_START));
+		EXPECT_EQ(0x4d, p[0]);
+		EXPECT_EQ(0x4d, p[16 * KiB - 1]);
+	}
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+	close(buf);
+	munmap(p, 16 * KiB);
+	close(imp);
+	close(fd);
+}
+
+TEST(syncs_follow_a_to_device_attachment)
+{
+	one_way(_metadata, 1);
+}
+
+TEST(syncs_follow_a_from_device_attachment)
+{
+	one_way(_metadata, 2);
+}
+
 TEST(range_sync_rejects_bad_input)
 {
 	struct arena_sync s;

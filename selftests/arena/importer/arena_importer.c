@@ -26,6 +26,7 @@ static DEFINE_MUTEX(importer_lock);
 static struct dma_buf *held_buf;
 static struct dma_buf_attachment *held_attach;
 static struct sg_table *held_sgt;
+static enum dma_data_direction held_dir;
 
 static void importer_inspect(struct sg_table *sgt, struct arena_importer_check *c)
 {
@@ -103,19 +104,21 @@ static void importer_release_held(void)
 {
 	if (!held_buf)
 		return;
-	importer_unmap(held_attach, held_sgt, DMA_BIDIRECTIONAL);
+	importer_unmap(held_attach, held_sgt, held_dir);
 	dma_buf_detach(held_buf, held_attach);
 	dma_buf_put(held_buf);
 	held_buf = NULL;
 }
 
-static int importer_attach(int fd)
+static int importer_attach(int fd, enum dma_data_direction dir)
 {
 	struct dma_buf *dmabuf;
 	int ret;
 
 	if (held_buf)
 		return -EBUSY;
+	if (dir != DMA_BIDIRECTIONAL && dir != DMA_TO_DEVICE && dir != DMA_FROM_DEVICE)
+		return -EINVAL;
 	dmabuf = dma_buf_get(fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
@@ -124,17 +127,18 @@ static int importer_attach(int fd)
 		ret = PTR_ERR(held_attach);
 		goto put;
 	}
-	held_sgt = importer_map(held_attach, DMA_BIDIRECTIONAL);
+	held_sgt = importer_map(held_attach, dir);
 	if (IS_ERR(held_sgt)) {
 		ret = PTR_ERR(held_sgt);
 		goto detach;
 	}
 	if (held_sgt->nents != 1) {	/* the device view below needs one run */
-		importer_unmap(held_attach, held_sgt, DMA_BIDIRECTIONAL);
+		importer_unmap(held_attach, held_sgt, dir);
 		ret = -EINVAL;
 		goto detach;
 	}
 	held_buf = dmabuf;
+	held_dir = dir;
 	return 0;
 detach:
 	dma_buf_detach(dmabuf, held_attach);
@@ -155,6 +159,7 @@ static u8 *importer_device_view(struct arena_importer_dev *d, u64 len)
 static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	struct arena_importer_attach at;
 	struct arena_importer_check c;
 	struct arena_importer_dev d;
 	int ret = 0, fd;
@@ -172,7 +177,14 @@ static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		if (get_user(fd, (int __user *)uarg))
 			return -EFAULT;
 		mutex_lock(&importer_lock);
-		ret = importer_attach(fd);
+		ret = importer_attach(fd, DMA_BIDIRECTIONAL);
+		mutex_unlock(&importer_lock);
+		return ret;
+	case ARENA_IMPORTER_ATTACH_DIR:
+		if (copy_from_user(&at, uarg, sizeof(at)))
+			return -EFAULT;
+		mutex_lock(&importer_lock);
+		ret = importer_attach(at.fd, at.dir);
 		mutex_unlock(&importer_lock);
 		return ret;
 	case ARENA_IMPORTER_DEVICE_WRITE:
@@ -230,6 +242,12 @@ static int __init importer_init(void)
 	if (IS_ERR(importer_pdev))
 		return PTR_ERR(importer_pdev);
 	ret = dma_coerce_mask_and_coherent(&importer_pdev->dev, DMA_BIT_MASK(64));
+	/*
+	 * A device that takes segments of any length, as the checks above
+	 * (one run per export) assume; without it the DMA API's default is
+	 * 64 KiB, which DMA_API_DEBUG enforces.
+	 */
+	dma_set_max_seg_size(&importer_pdev->dev, UINT_MAX);
 	if (!ret)
 		ret = misc_register(&importer_misc);
 	if (ret)

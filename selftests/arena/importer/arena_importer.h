@@ -42,4 +42,16 @@ struct arena_importer_dev {
 #define ARENA_IMPORTER_DEVICE_READ	_IOWR(0xBE, 0x43, struct arena_importer_dev)
 #define ARENA_IMPORTER_DETACH		_IO(0xBE, 0x44)
 
+/*
+ * ATTACH with the direction of the DMA mapping (enum dma_data_direction:
+ * 0 bidirectional, 1 to the device, 2 from the device); ATTACH maps
+ * bidirectionally.  The DMA API checks syncs against it (DMA_API_DEBUG).
+ */
+struct arena_importer_attach {
+	__s32 fd;
+	__u32 dir;
+};
+
+#define ARENA_IMPORTER_ATTACH_DIR	_IOW(0xBE, 0x45, struct arena_importer_attach)
+
 #endif /* _ARENA_IMPORTER_H */
