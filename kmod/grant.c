@@ -262,7 +262,7 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 {
 	struct arena_block *blks;
 	unsigned int i, made = 0;
-	int got = -ENOMEM;
+	int got = -ENOMEM, ret;
 
 	blks = kvmalloc_array(n, sizeof(*blks), GFP_KERNEL);
 	if (!blks)
@@ -288,7 +288,13 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 
 		if (!arena->one_domain) {
 			grant->locked_pages = DIV_ROUND_UP(blks[made].size, PAGE_SIZE);
-			if (arena_charge_user(grant->locked_pages, &grant->charged_cred))
+			ret = arena_charge_user(grant->locked_pages, &grant->charged_cred);
+			/* The caller's grants being zeroed are not the caller's to count. */
+			if (ret && atomic_read(&arena->zeroing)) {
+				flush_work(&arena->zero_work);
+				ret = arena_charge_user(grant->locked_pages, &grant->charged_cred);
+			}
+			if (ret)
 				break;
 		}
 		kref_init(&grant->ref);
