@@ -215,11 +215,13 @@ static void waiting_times_out_then_wakes_on_a_return(struct kunit *test)
 	/* Oversized never fits: not waited for, whatever the caller asks. */
 	KUNIT_EXPECT_EQ(test, -EFBIG, arena_grant_alloc_wait(arena, SZ_4M, true, 0, &g));
 
-	INIT_DELAYED_WORK(&lp.work, late_put_work);
+	/* lp lives on this stack: its work and timer are marked so. */
+	INIT_DELAYED_WORK_ONSTACK(&lp.work, late_put_work);
 	schedule_delayed_work(&lp.work, msecs_to_jiffies(50));
 	/* No limit: the return is certain, and a hang is the VM runner's to catch. */
 	ret = arena_grant_alloc_wait(arena, SZ_2M, true, 0, &g);
-	flush_delayed_work(&lp.work);	/* lp lives on this stack */
+	flush_delayed_work(&lp.work);
+	destroy_delayed_work_on_stack(&lp.work);
 	KUNIT_ASSERT_EQ(test, 0, ret);
 	arena_grant_put(g);
 	KUNIT_EXPECT_EQ(test, 0LL, live(arena));
