@@ -8,8 +8,13 @@
  * kmemleak), and at the end, with every file and mapping gone, the default
  * arena has nothing live.
  *
+ * One file in six is opened read-only (every change refused), and the
+ * fuzzer gives up CAP_IPC_LOCK, so that its default-arena grants go
+ * through the RLIMIT_MEMLOCK share (EDQUOT past it).
+ *
  *   ARENA_FUZZ_SEED=N ARENA_FUZZ_OPS=N ./fuzz_test    (default: time, 20000)
  */
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,7 +65,7 @@ static int pick_fd(struct state *s)
 	int i = below(FDS);
 
 	if (s->fds[i] < 0)
-		s->fds[i] = arena_open();
+		s->fds[i] = below(6) ? arena_open() : open(ARENA_DEV, O_RDONLY | O_CLOEXEC);
 	return s->fds[i];
 }
 
@@ -241,6 +246,18 @@ static void op_misc(struct state *s, int fd)
 	}
 }
 
+/* Leave CAP_IPC_LOCK out of the effective set: shares are charged. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
 /*
  * The harness's default limit per test (30 s) is not the fuzzer's: its
  * length is ARENA_FUZZ_OPS, and a debug kernel takes about 1 s per 1000
@@ -267,6 +284,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_leave_nothing_behind, 24 * 3600)
 	for (i = 0; i < KEEP; i++)
 		s.dmabufs[i] = -1;
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s.sock));
+	ASSERT_EQ(0, drop_ipc_lock());
 	signal(SIGBUS, SIG_IGN);
 
 	for (n = 0; n < ops; n++) {
