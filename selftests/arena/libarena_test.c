@@ -73,28 +73,30 @@ struct view_case {
 	int ret;
 	const char *view;	/* what the view is after */
 	const char *other;	/* the slice, head or tail */
+	/* Where each starts, from the view's old start: empty ones at the cut. */
+	size_t view_at, other_at;
 };
 
 static const struct view_case view_cases[] = {
-	{ "slice middle", SLICE, 2, 5, 0, "0123456789", "234" },
-	{ "slice all", SLICE, 0, 10, 0, "0123456789", "0123456789" },
-	{ "slice empty", SLICE, 4, 4, 0, "0123456789", "" },
-	{ "slice from > to", SLICE, 5, 4, -ERANGE, "0123456789", NULL },
-	{ "slice past end", SLICE, 0, 11, -ERANGE, "0123456789", NULL },
-	{ "split_to middle", SPLIT_TO, 3, 0, 0, "3456789", "012" },
-	{ "split_to 0", SPLIT_TO, 0, 0, 0, "0123456789", "" },
-	{ "split_to end", SPLIT_TO, 10, 0, 0, "", "0123456789" },
-	{ "split_to past end", SPLIT_TO, 11, 0, -ERANGE, "0123456789", NULL },
-	{ "split_off middle", SPLIT_OFF, 3, 0, 0, "012", "3456789" },
-	{ "split_off 0", SPLIT_OFF, 0, 0, 0, "", "0123456789" },
-	{ "split_off end", SPLIT_OFF, 10, 0, 0, "0123456789", "" },
-	{ "split_off past end", SPLIT_OFF, 11, 0, -ERANGE, "0123456789", NULL },
-	{ "advance", ADVANCE, 4, 0, 0, "456789", NULL },
-	{ "advance to end", ADVANCE, 10, 0, 0, "", NULL },
-	{ "advance past end", ADVANCE, 11, 0, -ERANGE, "0123456789", NULL },
-	{ "truncate", TRUNCATE, 4, 0, 0, "0123", NULL },
-	{ "truncate to 0", TRUNCATE, 0, 0, 0, "", NULL },
-	{ "truncate longer (no effect)", TRUNCATE, 20, 0, 0, "0123456789", NULL },
+	{ "slice middle", SLICE, 2, 5, 0, "0123456789", "234", 0, 2 },
+	{ "slice all", SLICE, 0, 10, 0, "0123456789", "0123456789", 0, 0 },
+	{ "slice empty", SLICE, 4, 4, 0, "0123456789", "", 0, 4 },
+	{ "slice from > to", SLICE, 5, 4, -ERANGE, "0123456789", NULL, 0, 0 },
+	{ "slice past end", SLICE, 0, 11, -ERANGE, "0123456789", NULL, 0, 0 },
+	{ "split_to middle", SPLIT_TO, 3, 0, 0, "3456789", "012", 3, 0 },
+	{ "split_to 0", SPLIT_TO, 0, 0, 0, "0123456789", "", 0, 0 },
+	{ "split_to end", SPLIT_TO, 10, 0, 0, "", "0123456789", 10, 0 },
+	{ "split_to past end", SPLIT_TO, 11, 0, -ERANGE, "0123456789", NULL, 0, 0 },
+	{ "split_off middle", SPLIT_OFF, 3, 0, 0, "012", "3456789", 0, 3 },
+	{ "split_off 0", SPLIT_OFF, 0, 0, 0, "", "0123456789", 0, 0 },
+	{ "split_off end", SPLIT_OFF, 10, 0, 0, "0123456789", "", 0, 10 },
+	{ "split_off past end", SPLIT_OFF, 11, 0, -ERANGE, "0123456789", NULL, 0, 0 },
+	{ "advance", ADVANCE, 4, 0, 0, "456789", NULL, 4, 0 },
+	{ "advance to end", ADVANCE, 10, 0, 0, "", NULL, 10, 0 },
+	{ "advance past end", ADVANCE, 11, 0, -ERANGE, "0123456789", NULL, 0, 0 },
+	{ "truncate", TRUNCATE, 4, 0, 0, "0123", NULL, 0, 0 },
+	{ "truncate to 0", TRUNCATE, 0, 0, 0, "", NULL, 0, 0 },
+	{ "truncate longer (no effect)", TRUNCATE, 20, 0, 0, "0123456789", NULL, 0, 0 },
 };
 
 TEST(views_follow_the_bytes_crate)
@@ -106,9 +108,11 @@ TEST(views_follow_the_bytes_crate)
 	for (i = 0; i < sizeof(view_cases) / sizeof(view_cases[0]); i++) {
 		const struct view_case *c = &view_cases[i];
 		struct arena_bytes v, other = { 0 };
+		const uint8_t *start;
 		int ret = 0;
 
 		digits(_metadata, pool, &v);
+		start = v.ptr;
 		switch (c->op) {
 		case SLICE:
 			ret = arena_bytes_slice(&v, c->a, c->b, &other);
@@ -128,8 +132,11 @@ TEST(views_follow_the_bytes_crate)
 		}
 		EXPECT_EQ(c->ret, ret) TH_LOG("%s", c->name);
 		EXPECT_TRUE(is(&v, c->view)) TH_LOG("%s: view", c->name);
+		EXPECT_EQ(start + c->view_at, v.ptr) TH_LOG("%s: view's address", c->name);
 		if (c->other) {
 			EXPECT_TRUE(is(&other, c->other)) TH_LOG("%s: other", c->name);
+			EXPECT_EQ(start + c->other_at, other.ptr) TH_LOG("%s: other's address",
+									 c->name);
 		} else {
 			EXPECT_EQ(NULL, other.rec) TH_LOG("%s: untouched", c->name);
 		}
@@ -194,6 +201,25 @@ TEST(try_into_mut_needs_a_unique_view)
 	EXPECT_TRUE(is(&v, "23456789ab"));
 	arena_bytes_release(&v);
 	EXPECT_EQ(-EINVAL, arena_bytes_try_into_mut(&empty, &buf));
+	check_ledger(_metadata, pool);
+	arena_pool_close(pool);
+}
+
+/* An empty buffer freezes into an empty view at the buffer's start. */
+TEST(an_empty_freeze_is_where_the_buffer_was)
+{
+	struct arena_pool *pool = buddy_pool(_metadata, 4 * MiB, NULL);
+	struct arena_buf buf = { 0 };
+	struct arena_bytes v;
+	const uint8_t *at;
+
+	ASSERT_NE(NULL, pool);
+	ASSERT_EQ(0, arena_buf_alloc(pool, 100, &buf));
+	at = buf.ptr;
+	arena_buf_freeze(&buf, &v);
+	EXPECT_EQ(0, v.len);
+	EXPECT_EQ(NULL, v.rec);
+	EXPECT_EQ(at, v.ptr);
 	check_ledger(_metadata, pool);
 	arena_pool_close(pool);
 }
