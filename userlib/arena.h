@@ -49,7 +49,12 @@ struct arena_buf {
 	struct arena_rec *rec;
 };
 
-/* An immutable view of bytes; ptr and len may be read directly. */
+/*
+ * An immutable view of bytes; ptr and len may be read directly.  An empty
+ * view holds no reference, and its ptr is where the cut that emptied it
+ * was (slice(f, f): ptr + f; what split_to(len) or advance(len) leaves, and
+ * split_off(len)'s tail: ptr + len), as in Rust's bytes crate.
+ */
 struct arena_bytes {
 	const uint8_t *ptr;
 	size_t len;

@@ -118,7 +118,8 @@ API void arena_buf_freeze(struct arena_buf *buf, struct arena_bytes *view)
 	} else {
 		if (buf->rec)
 			arena_rec_unref(buf->rec);
-		*view = (struct arena_bytes){ 0 };
+		/* Empty: it holds nothing, and is where the buffer's bytes began. */
+		*view = (struct arena_bytes){ .ptr = buf->ptr };
 	}
 	*buf = empty_buf;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Views: immutable, refcounted, O(1) to clone, slice and split.  A view
- * that becomes empty drops its reference at once.
+ * that becomes empty drops its reference at once, and points at the cut
+ * that emptied it (as the bytes crate's do): slice(f, f) at ptr + f, the
+ * rest of split_to(len) or advance(len) at ptr + len, split_off(len)'s
+ * tail at ptr + len.
  *
  * Reference counts: taking one is a relaxed increment (the taker already
  * holds a reference, so nothing can be freed under it); dropping one is a
@@ -44,6 +47,20 @@ void arena_rec_unref(struct arena_rec *rec)
 
 static const struct arena_bytes empty_view;
 
+/* An empty view at @at: it holds nothing. */
+static struct arena_bytes empty_at(const uint8_t *at)
+{
+	return (struct arena_bytes){ .ptr = at };
+}
+
+/* Drop @view's reference; it becomes empty at @at. */
+static void cut_to_empty(struct arena_bytes *view, const uint8_t *at)
+{
+	if (view->rec)
+		arena_rec_unref(view->rec);
+	*view = empty_at(at);
+}
+
 API void arena_bytes_clone(const struct arena_bytes *view, struct arena_bytes *copy)
 {
 	if (view->rec)
@@ -57,7 +74,7 @@ API int arena_bytes_slice(const struct arena_bytes *view, size_t from, size_t to
 	if (from > to || to > view->len)
 		return -ERANGE;
 	if (from == to) {
-		*slice = empty_view;
+		*slice = empty_at(view->ptr + from);
 		return 0;
 	}
 	rec_ref(view->rec);
@@ -70,10 +87,10 @@ API int arena_bytes_split_to(struct arena_bytes *view, size_t at, struct arena_b
 	if (at > view->len)
 		return -ERANGE;
 	if (at == 0) {
-		*head = empty_view;
+		*head = empty_at(view->ptr);
 	} else if (at == view->len) {
 		*head = *view;		/* the reference moves */
-		*view = empty_view;
+		*view = empty_at(view->ptr + at);
 	} else {
 		rec_ref(view->rec);
 		*head = (struct arena_bytes){ view->ptr, at, view->rec };
@@ -88,10 +105,10 @@ API int arena_bytes_split_off(struct arena_bytes *view, size_t at, struct arena_
 	if (at > view->len)
 		return -ERANGE;
 	if (at == view->len) {
-		*tail = empty_view;
+		*tail = empty_at(view->ptr + at);
 	} else if (at == 0) {
 		*tail = *view;
-		*view = empty_view;
+		*view = empty_at(view->ptr);
 	} else {
 		rec_ref(view->rec);
 		*tail = (struct arena_bytes){ view->ptr + at, view->len - at, view->rec };
@@ -112,7 +129,7 @@ API int arena_bytes_advance(struct arena_bytes *view, size_t n)
 	if (n > view->len)
 		return -ERANGE;
 	if (n == view->len) {
-		arena_bytes_release(view);
+		cut_to_empty(view, view->ptr + n);
 	} else {
 		view->ptr += n;
 		view->len -= n;
@@ -125,7 +142,7 @@ API void arena_bytes_truncate(struct arena_bytes *view, size_t len)
 	if (len >= view->len)
 		return;
 	if (!len)
-		arena_bytes_release(view);
+		cut_to_empty(view, view->ptr);
 	else
 		view->len = len;
 }
