@@ -119,7 +119,7 @@ $(KSFT_DIR)/kselftest_harness.h:
 		   $$src/tools/testing/selftests/kselftest.h $(KSFT_DIR)/
 
 $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/arena/arena_nl.h \
-		   uapi/linux/arena.h \
+		   selftests/arena/libarena_util.h uapi/linux/arena.h \
 		   $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -Iselftests/arena/importer \
@@ -127,8 +127,17 @@ $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/ar
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
 $(SELFTEST_DIR)/arenactl_test $(SELFTEST_DIR)/faults_test $(SELFTEST_DIR)/hostile_test: LDLIBS += -lmnl
-$(SELFTEST_DIR)/libarena_test: LDLIBS += $(LIB_LINK)
-$(SELFTEST_DIR)/libarena_test: $(LIB_SO)
+$(SELFTEST_DIR)/libarena_test $(SELFTEST_DIR)/libarena_threads_test: LDLIBS += $(LIB_LINK)
+$(SELFTEST_DIR)/libarena_test $(SELFTEST_DIR)/libarena_threads_test: $(LIB_SO)
+
+# The threaded libarena tests again, with the library compiled in, under
+# ThreadSanitizer (gcc's libtsan; the VM gets it with the program).
+$(SELFTEST_DIR)/libarena_tsan_test: selftests/arena/libarena_threads_test.c $(LIB_SRCS) \
+		userlib/arena.h userlib/internal.h selftests/arena/libarena_util.h \
+		selftests/arena/arena_util.h uapi/linux/arena.h $(KSFT_DIR)/kselftest_harness.h
+	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
+	$(CC) $(USER_CFLAGS) -O1 -fsanitize=thread -isystem $(KSFT_DIR)/arena -Iuapi -Iuserlib \
+		-o $@ $< $(LIB_SRCS) -lpthread
 
 # Unit and model tests run under ASan and UBSan; the stress test and the
 # benchmark run optimised and uninstrumented.
@@ -158,7 +167,7 @@ $(BENCH_DIR)/libarena_bench $(BENCH_DIR)/compare_bench: LDLIBS += $(LIB_LINK)
 
 benches: $(BENCH_PROGS)
 
-selftests: $(SELFTEST_PROGS)
+selftests: $(SELFTEST_PROGS) $(SELFTEST_DIR)/libarena_tsan_test
 	@mkdir -p $(SELFTEST_DIR)
 	$(if $(SELFTEST_SCRIPTS),@cp -p $(SELFTEST_SCRIPTS) $(SELFTEST_DIR)/)
 

@@ -6,46 +6,15 @@
  * other's views, fork, auto-spill, and views handed to another process.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "arena.h"
 #include "arena_util.h"
+#include "libarena_util.h"
 
 #include "../kselftest_harness.h"
-
-/* The ledger: nothing live, nothing held, nothing left in the arena. */
-static void check_ledger(struct __test_metadata *_metadata, struct arena_pool *pool)
-{
-	struct arena_pool_stats st;
-	struct arena_info info;
-	int i;
-
-	ASSERT_EQ(0, arena_pool_flush(pool));
-	arena_pool_stats(pool, &st);
-	EXPECT_EQ(0, st.grants_live);
-	EXPECT_EQ(0, st.grants_held);
-	for (i = 0; i < 6000; i++) {	/* large grants are zeroed by a worker; 60 s at most */
-		ASSERT_EQ(0, arena_pool_info(pool, &info));
-		if (!info.live_grants)
-			break;
-		usleep(10000);
-	}
-	EXPECT_EQ(0, info.live_grants);
-	EXPECT_EQ(0, info.bytes_live);
-	EXPECT_EQ(info.allocations_ok, info.frees);
-}
-
-static struct arena_pool *buddy_pool(struct __test_metadata *_metadata, uint64_t size,
-				     const struct arena_pool_opts *opts)
-{
-	struct arena_create c = { .mode = ARENA_MODE_BUDDY, .size = size, .min_block = 4096,
-				  .node = ARENA_NODE_LOCAL };
-	struct arena_pool *pool = NULL;
-
-	EXPECT_EQ(0, arena_pool_create(&c, opts, &pool));
-	return pool;
-}
 
 /* A view of "0123456789" in a fresh grant. */
 static void digits(struct __test_metadata *_metadata, struct arena_pool *pool,
@@ -395,64 +364,6 @@ TEST(uncached_pool_makes_a_syscall_per_grant)
 	arena_pool_stats(pool, &st);
 	EXPECT_EQ(20, st.syscalls);
 	EXPECT_EQ(0, st.cache_hits);
-	check_ledger(_metadata, pool);
-	arena_pool_close(pool);
-}
-
-#define THREADS	4
-#define ROUNDS	2000
-
-struct handoff {
-	struct arena_pool *pool;
-	pthread_mutex_t lock;
-	struct arena_bytes slots[64];	/* views made by one thread, released by another */
-	unsigned int seed;
-	int errors;
-};
-
-static void *worker(void *arg)
-{
-	struct handoff *h = arg;
-	unsigned int seed = __atomic_fetch_add(&h->seed, 1, __ATOMIC_RELAXED);
-	struct arena_bytes v, old;
-	struct arena_buf buf;
-	uint64_t tag;
-	int r, k;
-
-	for (r = 0; r < ROUNDS; r++) {
-		if (arena_buf_alloc(h->pool, 4096U << (rand_r(&seed) % 3), &buf))
-			continue;	/* full for now */
-		tag = (uint64_t)(uintptr_t)&buf ^ r;
-		stamp(buf.ptr, buf.cap, tag);
-		buf.len = buf.cap;
-		arena_buf_freeze(&buf, &v);
-		if (!stamp_ok(v.ptr, v.len, tag))
-			__atomic_fetch_add(&h->errors, 1, __ATOMIC_RELAXED);
-		k = rand_r(&seed) % 64;
-		pthread_mutex_lock(&h->lock);
-		old = h->slots[k];	/* some other thread's, often */
-		h->slots[k] = v;
-		pthread_mutex_unlock(&h->lock);
-		arena_bytes_release(&old);
-	}
-	return NULL;
-}
-
-TEST(threads_release_each_others_views)
-{
-	struct arena_pool *pool = buddy_pool(_metadata, 8 * MiB, NULL);
-	struct handoff h = { .pool = pool, .lock = PTHREAD_MUTEX_INITIALIZER };
-	pthread_t t[THREADS];
-	int i;
-
-	ASSERT_NE(NULL, pool);
-	for (i = 0; i < THREADS; i++)
-		ASSERT_EQ(0, pthread_create(&t[i], NULL, worker, &h));
-	for (i = 0; i < THREADS; i++)
-		ASSERT_EQ(0, pthread_join(t[i], NULL));
-	EXPECT_EQ(0, h.errors);
-	for (i = 0; i < 64; i++)
-		arena_bytes_release(&h.slots[i]);
 	check_ledger(_metadata, pool);
 	arena_pool_close(pool);
 }
