@@ -98,13 +98,17 @@ int arena_pool_create(const struct arena_create *c, const struct arena_pool_opts
 		      struct arena_pool **pool);
 
 /*
- * Give back every cached grant, and close.  Views and buffers of the pool
- * must all be released first (or the grants they hold are freed with it);
- * no other thread may use the pool meanwhile.
+ * Give back every cached grant, of every thread, and close.  Views and
+ * buffers still alive stay valid, in any thread: each grant is unmapped and
+ * given back when its last view goes, and what is left of the pool with the
+ * last one.  No thread may allocate from the pool once close has begun.
  */
 void arena_pool_close(struct arena_pool *pool);
 
-/* Give every cached grant back to the kernel (all threads' caches). */
+/*
+ * Give every cached grant back to the kernel now: every thread's cache
+ * (idle threads' too) and the shared stacks.  Live views are untouched.
+ */
 int arena_pool_flush(struct arena_pool *pool);
 
 /* The arena's geometry and counters (ARENA_IOC_INFO). */

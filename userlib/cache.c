@@ -4,6 +4,7 @@
  * the kernel's batch ioctls (see internal.h for the scheme).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,20 +16,32 @@ static struct arena_rec *rec_new(struct arena_pool *pool)
 {
 	struct arena_rec *rec;
 
-	pthread_mutex_lock(&pool->lock);
+	pthread_mutex_lock(&pool->spare_lock);
 	rec = pool->spare;
 	if (rec)
 		pool->spare = rec->next;
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_unlock(&pool->spare_lock);
 	return rec ? rec : malloc(sizeof(*rec));
 }
 
 static void rec_spare(struct arena_pool *pool, struct arena_rec *rec)
 {
-	pthread_mutex_lock(&pool->lock);
+	pthread_mutex_lock(&pool->spare_lock);
 	rec->next = pool->spare;
 	pool->spare = rec;
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_unlock(&pool->spare_lock);
+}
+
+/* A thread's cache, for its owner or a flush or close (see internal.h). */
+static void tc_lock(struct arena_tcache *tc)
+{
+	while (atomic_flag_test_and_set_explicit(&tc->busy, memory_order_acquire))
+		sched_yield();	/* its owner is in an ioctl at most */
+}
+
+static void tc_unlock(struct arena_tcache *tc)
+{
+	atomic_flag_clear_explicit(&tc->busy, memory_order_release);
 }
 
 /* Count a syscall in this thread's cache, or in the pool's without one. */
@@ -131,11 +144,14 @@ static int free_handles(struct arena_pool *pool, const uint64_t *handles, unsign
 		i += b.done + 1;	/* past the one that failed */
 	}
 	/* Every record given is gone from the pool, dropped or not. */
-	atomic_fetch_sub_explicit(&pool->held, count, memory_order_relaxed);
+	arena_pool_unhold(pool, count);
 	return ret;
 }
 
-/* Give @n records of @recs (a list) back to the kernel. */
+/*
+ * Give @n records of @recs (a list) back to the kernel.  The last grant of
+ * a closed pool destroys it: the caller touches the pool no more after.
+ */
 int arena_kernel_free(struct arena_pool *pool, struct arena_rec *recs, unsigned int n)
 {
 	uint64_t handles[ARENA_BATCH_MAX];
@@ -178,12 +194,21 @@ void arena_shared_trim(struct arena_pool *pool, struct arena_class *c, unsigned 
 		arena_kernel_free(pool, excess, n);
 }
 
+/* This thread's cache of @pool, made if need be; NULL once it is closing. */
 struct arena_tcache *arena_tcache(struct arena_pool *pool)
 {
 	struct arena_tcache *tc = pthread_getspecific(pool->key);
 
-	if (tc)
+	if (tc && tc->pool == pool)
 		return tc;
+	if (tc) {
+		/* Left by a destroyed pool whose key this one has now. */
+		free(tc->stack);
+		free(tc);
+		pthread_setspecific(pool->key, NULL);
+	}
+	if (atomic_load_explicit(&pool->closing, memory_order_acquire))
+		return NULL;
 	tc = calloc(1, sizeof(*tc));
 	if (!tc)
 		return NULL;
@@ -194,7 +219,10 @@ struct arena_tcache *arena_tcache(struct arena_pool *pool)
 		return NULL;
 	}
 	tc->pool = pool;
+	atomic_flag_clear(&tc->busy);
 	pthread_mutex_lock(&pool->lock);
+	/* A close that has begun drains the list: join it no more. */
+	tc->dead = atomic_load_explicit(&pool->closing, memory_order_relaxed);
 	tc->next = pool->tcaches;
 	pool->tcaches = tc;
 	pthread_mutex_unlock(&pool->lock);
@@ -225,29 +253,77 @@ static void tc_spill(struct arena_tcache *tc, int cls, unsigned int n)
 	arena_shared_trim(pool, c, pool->cache_size);
 }
 
-/* A dying thread's cache: records to the shared stacks, counts to the pool. */
+/*
+ * Take every record of @tc's stacks, as a list into *@list; the caller
+ * holds its busy flag.  Returns how many.
+ */
+unsigned int arena_tcache_drain(struct arena_tcache *tc, struct arena_rec **list)
+{
+	unsigned int cls, n = 0;
+
+	for (cls = 0; cls < tc->pool->nclasses; cls++) {
+		struct arena_rec **stack = tc_stack(tc, cls);
+
+		while (tc->n[cls]) {
+			struct arena_rec *rec = stack[--tc->n[cls]];
+
+			rec->next = *list;
+			*list = rec;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * A dying thread's cache: records to the shared stacks, counts to the
+ * pool, or nothing but freeing if its pool is gone (pools_lock keeps a
+ * pool from going meanwhile).
+ */
 void arena_tcache_destroy(void *arg)
 {
 	struct arena_tcache *tc = arg, **pp;
-	struct arena_pool *pool = tc->pool;
-	unsigned int cls;
+	struct arena_pool *pool;
+	struct arena_rec *list = NULL, *rec;
 
-	if (!pool->forked)
-		for (cls = 0; cls < pool->nclasses; cls++)
-			tc_spill(tc, cls, tc->n[cls]);
-	pthread_mutex_lock(&pool->lock);
-	for (pp = &pool->tcaches; *pp; pp = &(*pp)->next)
-		if (*pp == tc) {
-			*pp = tc->next;
-			break;
+	arena_pools_lock();
+	pool = tc->pool;
+	if (pool) {
+		pthread_mutex_lock(&pool->lock);
+		tc_lock(tc);
+		if (!pool->forked)
+			arena_tcache_drain(tc, &list);
+		tc_unlock(tc);
+		for (pp = &pool->tcaches; *pp; pp = &(*pp)->next)
+			if (*pp == tc) {
+				*pp = tc->next;
+				break;
+			}
+		pool->retired.hits += tc->counts.hits;
+		pool->retired.refills += tc->counts.refills;
+		pool->retired.spills += tc->counts.spills;
+		pool->retired.heap_spills += tc->counts.heap_spills;
+		pool->retired.syscalls += tc->counts.syscalls;
+		pool->retired.live += tc->counts.live;
+		pthread_mutex_unlock(&pool->lock);
+		/*
+		 * An open pool keeps them for other threads, up to its limit
+		 * (a closing pool's cache was drained and holds none).
+		 */
+		while ((rec = list)) {
+			struct arena_class *c = &pool->classes[rec->cls];
+
+			list = rec->next;
+			pthread_mutex_lock(&c->lock);
+			rec->next = c->free;
+			c->free = rec;
+			c->nfree++;
+			pthread_mutex_unlock(&c->lock);
 		}
-	pool->retired.hits += tc->counts.hits;
-	pool->retired.refills += tc->counts.refills;
-	pool->retired.spills += tc->counts.spills;
-	pool->retired.heap_spills += tc->counts.heap_spills;
-	pool->retired.syscalls += tc->counts.syscalls;
-	pool->retired.live += tc->counts.live;
-	pthread_mutex_unlock(&pool->lock);
+		for (unsigned int cls = 0; !tc->dead && cls < pool->nclasses; cls++)
+			arena_shared_trim(pool, &pool->classes[cls], pool->cache_size);
+	}
+	arena_pools_unlock();
 	free(tc->stack);
 	free(tc);
 }
@@ -296,23 +372,40 @@ int arena_grant_get(struct arena_pool *pool, int cls, struct arena_rec **recp)
 	} else {
 		tc = arena_tcache(pool);
 		if (!tc)
-			return -ENOMEM;
+			return atomic_load(&pool->closing) ? -EBADF : -ENOMEM;
+		tc_lock(tc);
 		if (tc->n[cls]) {
 			tc->counts.hits++;
 		} else {
 			err = tc_refill(tc, cls);
-			if (err)
+			if (err) {
+				tc_unlock(tc);
 				return err;
+			}
 		}
 		rec = tc_stack(tc, cls)[--tc->n[cls]];
 		tc->counts.live++;
+		tc_unlock(tc);
 	}
 	atomic_store_explicit(&rec->refs, 1, memory_order_relaxed);
 	*recp = rec;
 	return 0;
 }
 
-/* A grant nobody references any more: into this thread's cache. */
+/* Straight back to the kernel (which may destroy a closed pool). */
+static void grant_give_back(struct arena_pool *pool, struct arena_rec *rec)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->retired.live--;
+	pthread_mutex_unlock(&pool->lock);
+	rec->next = NULL;
+	arena_kernel_free(pool, rec, 1);
+}
+
+/*
+ * A grant nobody references any more: into this thread's cache, or back
+ * to the kernel if the pool is closing (its caches are gone).
+ */
 void arena_grant_put(struct arena_rec *rec)
 {
 	struct arena_pool *pool = rec->pool;
@@ -324,11 +417,13 @@ void arena_grant_put(struct arena_rec *rec)
 	tc = pool->opts.no_cache || atomic_load_explicit(&rec->exported, memory_order_relaxed) ?
 	     NULL : arena_tcache(pool);
 	if (!tc) {
-		pthread_mutex_lock(&pool->lock);
-		pool->retired.live--;
-		pthread_mutex_unlock(&pool->lock);
-		rec->next = NULL;
-		arena_kernel_free(pool, rec, 1);
+		grant_give_back(pool, rec);
+		return;
+	}
+	tc_lock(tc);
+	if (tc->dead) {
+		tc_unlock(tc);
+		grant_give_back(pool, rec);
 		return;
 	}
 	tc->counts.live--;
@@ -337,4 +432,5 @@ void arena_grant_put(struct arena_rec *rec)
 		tc->counts.spills++;
 	}
 	tc_stack(tc, rec->cls)[tc->n[rec->cls]++] = rec;
+	tc_unlock(tc);
 }

@@ -17,6 +17,21 @@
  *
  * Counters a thread bumps live in its cache, so that counting costs no
  * shared cache line; a cache's counts move to the pool's when it dies.
+ *
+ * A thread's cache has a lock of its own (@busy, a spin flag its owner
+ * takes around every use, uncontended but for a flush or a close), so that
+ * arena_pool_flush() and arena_pool_close() can empty every thread's cache
+ * at once.  Lock order: pools_lock, then pool->lock (the list of caches),
+ * then a cache's busy flag, then a class lock, then spare_lock.  Holding
+ * busy, a thread never takes pool->lock.
+ *
+ * Lifetimes.  @held counts the grants the pool has from the kernel, plus
+ * one while the pool is open.  Closing empties the caches and drops that
+ * one; views still alive keep their grants, each given back when its last
+ * view goes, and whoever drops @held to zero destroys the pool.  A thread's
+ * cache belongs to its thread: a destroyed pool leaves it orphaned
+ * (pool == NULL), and the thread frees it on exit, or when its key, which
+ * destroyed pools hand on to new ones, finds it again.
  */
 #ifndef LIBARENA_INTERNAL_H
 #define LIBARENA_INTERNAL_H
@@ -76,8 +91,10 @@ struct arena_class {
 };
 
 struct arena_tcache {
-	struct arena_pool *pool;
+	struct arena_pool *pool;	/* NULL: orphaned, its pool is gone */
 	struct arena_tcache *next;	/* on pool->tcaches */
+	atomic_flag busy;		/* protects n, stack and dead */
+	bool dead;			/* its pool is closing: caches nothing more */
 	struct arena_counts counts;
 	unsigned int n[ARENA_MAX_CLASSES];
 	struct arena_rec **stack;	/* [class * cache_size + i] */
@@ -86,6 +103,7 @@ struct arena_tcache {
 struct arena_pool {
 	int fd;
 	bool forked;			/* inherited by a child of fork() */
+	atomic_bool closing;		/* arena_pool_close() was called */
 	struct arena_pool_opts opts;
 	unsigned int cache_size, batch;
 	struct arena_info info;		/* geometry, as opened */
@@ -94,11 +112,13 @@ struct arena_pool {
 	struct arena_class classes[ARENA_MAX_CLASSES];
 
 	pthread_key_t key;		/* this thread's struct arena_tcache */
-	pthread_mutex_t lock;		/* protects tcaches, retired, spare */
+	pthread_mutex_t lock;		/* protects tcaches, retired */
 	struct arena_tcache *tcaches;
 	struct arena_counts retired;
+	pthread_mutex_t spare_lock;	/* protects spare */
 	struct arena_rec *spare;
-	atomic_uint_fast64_t held;	/* grants got from the kernel, not given back */
+	/* Grants got from the kernel and not given back, plus one while open. */
+	atomic_uint_fast64_t held;
 
 	struct arena_pool *next;	/* on the process's list, for fork() */
 };
@@ -106,10 +126,14 @@ struct arena_pool {
 /* pool.c */
 int arena_class_of(struct arena_pool *pool, size_t size);
 void arena_pool_forget_on_fork(struct arena_pool *pool);
+void arena_pool_unhold(struct arena_pool *pool, unsigned int n);
+void arena_pools_lock(void);
+void arena_pools_unlock(void);
 
 /* cache.c */
 struct arena_tcache *arena_tcache(struct arena_pool *pool);
 void arena_tcache_destroy(void *tcache);
+unsigned int arena_tcache_drain(struct arena_tcache *tc, struct arena_rec **list);
 int arena_grant_get(struct arena_pool *pool, int cls, struct arena_rec **rec);
 void arena_grant_put(struct arena_rec *rec);
 int arena_kernel_free(struct arena_pool *pool, struct arena_rec *recs, unsigned int n);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,8 +21,26 @@
 #include "internal.h"
 
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct arena_pool *pools;	/* every open pool of this process */
+static struct arena_pool *pools;	/* every pool of this process not yet destroyed */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Thread keys of destroyed pools, for new pools: a key cannot be deleted
+ * while threads may still hold values of it (see internal.h), and keys are
+ * few (PTHREAD_KEYS_MAX).  Under pools_lock.
+ */
+static pthread_key_t spare_keys[64];
+static unsigned int nspare_keys;
+
+void arena_pools_lock(void)
+{
+	pthread_mutex_lock(&pools_lock);
+}
+
+void arena_pools_unlock(void)
+{
+	pthread_mutex_unlock(&pools_lock);
+}
 
 static void atfork_prepare(void)
 {
@@ -97,8 +116,16 @@ static int pool_setup(struct arena_pool *pool, const struct arena_pool_opts *opt
 	for (i = 0; i < pool->nclasses; i++)
 		pthread_mutex_init(&pool->classes[i].lock, NULL);
 	pthread_mutex_init(&pool->lock, NULL);
-	if (pthread_key_create(&pool->key, arena_tcache_destroy))
+	pthread_mutex_init(&pool->spare_lock, NULL);
+	atomic_init(&pool->held, 1);	/* the pool's own, until it is closed */
+	pthread_mutex_lock(&pools_lock);
+	if (nspare_keys) {
+		pool->key = spare_keys[--nspare_keys];
+	} else if (pthread_key_create(&pool->key, arena_tcache_destroy)) {
+		pthread_mutex_unlock(&pools_lock);
 		return -EAGAIN;
+	}
+	pthread_mutex_unlock(&pools_lock);
 
 	pool->whole = mmap(NULL, pool->info.size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			   pool->fd, pool->info.whole_offset);
@@ -159,62 +186,69 @@ API int arena_pool_create(const struct arena_create *c, const struct arena_pool_
 	return pool_new(fd, opts, pool);
 }
 
+/*
+ * Empty every thread's cache of @pool into *@list (and mark them dead when
+ * the pool is closing); returns how many records.  The caller holds no
+ * lock.
+ */
+static unsigned int drain_caches(struct arena_pool *pool, bool dead, struct arena_rec **list)
+{
+	struct arena_tcache *tc;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&pool->lock);
+	for (tc = pool->tcaches; tc; tc = tc->next) {
+		while (atomic_flag_test_and_set_explicit(&tc->busy, memory_order_acquire))
+			sched_yield();
+		n += arena_tcache_drain(tc, list);
+		tc->dead |= dead;
+		atomic_flag_clear_explicit(&tc->busy, memory_order_release);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return n;
+}
+
+/* Every thread's cached grants and the shared stacks, back to the kernel. */
 API int arena_pool_flush(struct arena_pool *pool)
 {
-	struct arena_tcache *tc = pthread_getspecific(pool->key);
-	unsigned int cls;
+	struct arena_rec *list = NULL;
+	unsigned int n, cls;
+	int ret = 0;
 
 	if (pool->forked)
 		return -ECHILD;
-	for (cls = 0; cls < pool->nclasses; cls++) {
-		if (tc) {
-			struct arena_rec **stack = tc->stack + (size_t)cls * pool->cache_size;
-			struct arena_rec *list = NULL;
-			unsigned int n = tc->n[cls];
-
-			while (tc->n[cls]) {
-				struct arena_rec *rec = stack[--tc->n[cls]];
-
-				rec->next = list;
-				list = rec;
-			}
-			arena_kernel_free(pool, list, n);
-		}
+	n = drain_caches(pool, false, &list);
+	if (n)
+		ret = arena_kernel_free(pool, list, n);
+	for (cls = 0; cls < pool->nclasses; cls++)
 		arena_shared_trim(pool, &pool->classes[cls], 0);
-	}
-	return 0;
+	return ret;
 }
 
-API void arena_pool_close(struct arena_pool *pool)
+/* The last grant of a closed pool is back: nothing refers to it any more. */
+static void pool_destroy(struct arena_pool *pool)
 {
 	struct arena_pool **pp;
 	struct arena_tcache *tc;
 	struct arena_rec *rec;
-	unsigned int cls;
 
-	if (!pool)
-		return;
 	pthread_mutex_lock(&pools_lock);
 	for (pp = &pools; *pp; pp = &(*pp)->next)
 		if (*pp == pool) {
 			*pp = pool->next;
 			break;
 		}
+	/* The threads' caches are theirs to free, on exit or on meeting them. */
+	pthread_mutex_lock(&pool->lock);
+	for (tc = pool->tcaches; tc; tc = tc->next)
+		tc->pool = NULL;
+	pthread_mutex_unlock(&pool->lock);
+	if (nspare_keys < sizeof(spare_keys) / sizeof(spare_keys[0]))
+		spare_keys[nspare_keys++] = pool->key;
+	else
+		pthread_key_delete(pool->key);	/* its caches are then never freed */
 	pthread_mutex_unlock(&pools_lock);
 
-	/*
-	 * Every thread's cache, this one's included, then the shared stacks.
-	 * This thread's slot is cleared first: counting the ioctls below must
-	 * not reach a cache already destroyed.
-	 */
-	pthread_setspecific(pool->key, NULL);
-	if (!pool->forked) {
-		while ((tc = pool->tcaches))
-			arena_tcache_destroy(tc);
-		for (cls = 0; cls < pool->nclasses; cls++)
-			arena_shared_trim(pool, &pool->classes[cls], 0);
-	}
-	pthread_key_delete(pool->key);
 	while ((rec = pool->spare)) {
 		pool->spare = rec->next;
 		free(rec);
@@ -223,6 +257,45 @@ API void arena_pool_close(struct arena_pool *pool)
 		munmap(pool->whole, pool->info.size);
 	close(pool->fd);
 	free(pool);
+}
+
+/* @n grants are back (or, n == 1 at close, the pool's own hold is gone). */
+void arena_pool_unhold(struct arena_pool *pool, unsigned int n)
+{
+	if (atomic_fetch_sub_explicit(&pool->held, n, memory_order_acq_rel) == n)
+		pool_destroy(pool);
+}
+
+/*
+ * Caches emptied; views still alive keep their grants and the pool's
+ * remains, which go with the last of them.
+ */
+API void arena_pool_close(struct arena_pool *pool)
+{
+	struct arena_rec *list = NULL;
+	unsigned int n, cls;
+
+	if (!pool)
+		return;
+	/* Under pool->lock, so that no thread makes a cache after the drain. */
+	pthread_mutex_lock(&pool->lock);
+	atomic_store_explicit(&pool->closing, true, memory_order_release);
+	pthread_mutex_unlock(&pool->lock);
+	if (!pool->forked) {
+		n = drain_caches(pool, true, &list);
+		if (n)
+			arena_kernel_free(pool, list, n);
+		for (cls = 0; cls < pool->nclasses; cls++)
+			arena_shared_trim(pool, &pool->classes[cls], 0);
+		arena_pool_unhold(pool, 1);
+		return;
+	}
+	/*
+	 * A child's copy of its parent's pool gives nothing back, and its
+	 * views, which release nothing, stay readable until it exits: only
+	 * its copy of the file goes.
+	 */
+	close(pool->fd);
 }
 
 API int arena_pool_info(struct arena_pool *pool, struct arena_info *info)
@@ -249,7 +322,8 @@ API void arena_pool_stats(struct arena_pool *pool, struct arena_pool_stats *st)
 	*st = (struct arena_pool_stats){
 		.cache_hits = sum.hits, .refills = sum.refills, .cache_spills = sum.spills,
 		.heap_spills = sum.heap_spills, .syscalls = sum.syscalls,
-		.grants_held = atomic_load_explicit(&pool->held, memory_order_relaxed),
+		.grants_held = atomic_load_explicit(&pool->held, memory_order_relaxed) -
+			       !atomic_load_explicit(&pool->closing, memory_order_relaxed),
 		.grants_live = sum.live > 0 ? (uint64_t)sum.live : 0,
 	};
 }
