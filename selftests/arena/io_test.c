@@ -136,6 +136,53 @@ static void uring_fixed(struct __test_metadata *_metadata, uint32_t flags, int e
 	close(fd);
 }
 
+/* One io_uring READ or WRITE (not fixed: the buffer is pinned per request). */
+static int uring_rw(struct io_uring *ring, int disk, void *buf, size_t size, int write)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (write)
+		io_uring_prep_write(sqe, disk, buf, size, 0);
+	else
+		io_uring_prep_read(sqe, disk, buf, size, 0);
+	if (io_uring_submit(ring) != 1 || io_uring_wait_cqe(ring, &cqe))
+		return -EIO;
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/* Without fixed buffers, io_uring reads and writes arena memory on every kernel. */
+TEST(io_uring_reads_and_writes_without_fixed_buffers)
+{
+	int fd = arena_open_buddy(8 * MiB, 0, 0), disk = open_disk();
+	struct io_uring ring;
+	struct arena_alloc a, b;
+	char *src, *dst;
+
+	if (disk < 0)
+		SKIP(return, "no %s: load brd", DISK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &b));
+	src = arena_map(fd, a.offset, HPAGE);
+	dst = arena_map(fd, b.offset, 64 * KiB);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_NE(MAP_FAILED, dst);
+	stamp(src, HPAGE, 61);
+	ASSERT_EQ((int)HPAGE, uring_rw(&ring, disk, src, HPAGE, 1));
+	ASSERT_EQ((int)(64 * KiB), uring_rw(&ring, disk, dst, 64 * KiB, 0));
+	EXPECT_TRUE(stamp_ok(dst, 64 * KiB, 61));
+	io_uring_queue_exit(&ring);
+	munmap(src, HPAGE);
+	munmap(dst, 64 * KiB);
+	close(disk);
+	close(fd);
+}
+
 TEST(io_uring_fixed_buffer_in_a_file_backed_mapping)
 {
 	TH_LOG("this kernel's io_uring %s file-backed memory",
