@@ -16,6 +16,7 @@
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -28,6 +29,16 @@
 
 u64 arena_max_memory;			/* bytes all arenas may hold */
 static atomic64_t arena_charged;	/* bytes they hold */
+
+/*
+ * The module's own accounting of what it took from the page allocator, for
+ * tests (debugfs arena/chunk_pages and arena/arenas): pages of every chunk
+ * not yet freed, and arenas not yet released.  Both must be back to zero
+ * when the module unloads (arena_fs_exit() says so otherwise).
+ */
+static atomic_long_t arena_chunk_pages;
+static atomic_t arena_count;
+static struct dentry *arena_debugfs;
 
 /* Every arena by id, for netlink; the generation changes with the set. */
 static DEFINE_XARRAY_ALLOC1(arena_ids);
@@ -49,15 +60,34 @@ static struct file_system_type arena_fs_type = {
 	.kill_sb		= kill_anon_super,
 };
 
+static int arena_chunk_pages_get(void *data, u64 *val)
+{
+	*val = atomic_long_read(&arena_chunk_pages);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(arena_chunk_pages_fops, arena_chunk_pages_get, NULL, "%llu\n");
+
 int arena_fs_init(void)
 {
 	arena_mnt = kern_mount(&arena_fs_type);
-	return PTR_ERR_OR_ZERO(arena_mnt);
+	if (IS_ERR(arena_mnt))
+		return PTR_ERR(arena_mnt);
+	/* Best effort, as debugfs is: nothing depends on it but tests. */
+	arena_debugfs = debugfs_create_dir("arena", NULL);
+	debugfs_create_file_unsafe("chunk_pages", 0444, arena_debugfs, NULL,
+				   &arena_chunk_pages_fops);
+	debugfs_create_atomic_t("arenas", 0444, arena_debugfs, &arena_count);
+	return 0;
 }
 
+/* Context: module unload, after every arena has been released. */
 void arena_fs_exit(void)
 {
+	debugfs_remove_recursive(arena_debugfs);
 	kern_unmount(arena_mnt);
+	WARN(atomic_long_read(&arena_chunk_pages) || atomic_read(&arena_count),
+	     "arena: unloading with %ld chunk pages and %d arenas not freed\n",
+	     atomic_long_read(&arena_chunk_pages), atomic_read(&arena_count));
 }
 
 /* An inode for a file's mappings to hang off, marked DAX (see arena.h). */
@@ -89,8 +119,10 @@ static void arena_free_chunks(struct arena *arena)
 	unsigned int i;
 
 	for (i = 0; i < arena->nr_chunks; i++)
-		if (arena->chunks[i])
+		if (arena->chunks[i]) {
 			__free_pages(arena->chunks[i], arena->chunk_order);
+			atomic_long_sub(1L << arena->chunk_order, &arena_chunk_pages);
+		}
 	kvfree(arena->chunks);
 	arena->chunks = NULL;
 }
@@ -119,6 +151,7 @@ static int arena_alloc_chunks(struct arena *arena)
 			arena_free_chunks(arena);
 			return -ENOMEM;
 		}
+		atomic_long_add(1L << arena->chunk_order, &arena_chunk_pages);
 		cond_resched();
 	}
 	return 0;
@@ -408,6 +441,7 @@ struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_doma
 	}
 	if (ret)
 		goto free;
+	atomic_inc(&arena_count);
 	return arena;
 
 free:
@@ -548,6 +582,7 @@ static void arena_release(struct kref *ref)
 	arena_uncharge(arena->charged);
 	arena_destroy_allocator(arena);
 	kfree(arena);
+	atomic_dec(&arena_count);
 }
 
 void arena_get(struct arena *arena)

@@ -67,13 +67,19 @@ static inline int arena_open_fixed(uint64_t slot_size, uint64_t count, uint64_t 
 	return arena_open_create(&c);
 }
 
+/*
+ * The arena's info.  A failing ARENA_IOC_INFO ends the test (SIGABRT, which
+ * the harness reports): zeros would read as "nothing live" and pass.
+ */
 static inline struct arena_info arena_info(int fd)
 {
 	struct arena_info info;
 
 	memset(&info, 0xa5, sizeof(info));
-	if (ioctl(fd, ARENA_IOC_INFO, &info))
-		memset(&info, 0, sizeof(info));
+	if (ioctl(fd, ARENA_IOC_INFO, &info)) {
+		fprintf(stderr, "arena_info: ARENA_IOC_INFO on fd %d: %s\n", fd, strerror(errno));
+		abort();
+	}
 	return info;
 }
 
@@ -198,6 +204,59 @@ static inline int wait_live(int fd, uint64_t live)
 		usleep(10000);
 	}
 	return 0;
+}
+
+/*
+ * The module's own accounting (debugfs arena/@what): "chunk_pages", the
+ * pages of every chunk it holds, or "arenas", the arenas not yet
+ * released; -1 if it cannot be read (no debugfs, or no module).
+ */
+static inline long arena_held(const char *what)
+{
+	char path[96], buf[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/arena/%s", what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/*
+ * Wait until the module holds exactly @pages chunk pages and @arenas
+ * arenas (a released arena's last reference may be the zeroing worker's);
+ * 60 s at most, as wait_live().  Returns 1 when it does.
+ */
+static inline int wait_held(long pages, long arenas)
+{
+	int i;
+
+	for (i = 0; i < 6000; i++) {
+		if (arena_held("chunk_pages") == pages && arena_held("arenas") == arenas)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Wait until the module holds nothing but the default arena: exactly its
+ * chunks' pages and one arena.  Returns 1 when it does.
+ */
+static inline int wait_only_default(void)
+{
+	int fd = arena_open();
+	struct arena_info info;
+
+	if (fd < 0)
+		return 0;
+	info = arena_info(fd);
+	close(fd);
+	return wait_held(info.size / sysconf(_SC_PAGESIZE), 1);
 }
 
 /* Load arena.ko from $ARENA_KO with @params; 0 or -errno. */

@@ -319,6 +319,9 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_leave_nothing_behind, 24 * 3600)
 	ASSERT_LE(0, fd);
 	EXPECT_TRUE(wait_live(fd, 0)) TH_LOG("%llu grants still live",
 					     (unsigned long long)arena_info(fd).live_grants);
+	/* No private arena left, and every chunk back, by the module's count. */
+	EXPECT_TRUE(wait_only_default()) TH_LOG("%ld chunk pages and %ld arenas held",
+						arena_held("chunk_pages"), arena_held("arenas"));
 	close(fd);
 }
 

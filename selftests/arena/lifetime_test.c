@@ -131,15 +131,15 @@ TEST(close_keeps_mappings_until_unmapped)
 
 TEST(kill_9_leaks_nothing)
 {
-	int to_parent[2], watch = arena_open(), status, i;
-	long free_before, free_after;
+	int to_parent[2], watch = arena_open(), status;
+	long pages = arena_held("chunk_pages"), arenas = arena_held("arenas");
 	uint64_t live;
 	pid_t pid;
 
 	ASSERT_LE(0, watch);
+	ASSERT_LE(0, pages) TH_LOG("no debugfs arena/chunk_pages");
 	ASSERT_EQ(0, pipe(to_parent));
 	live = arena_info(watch).live_grants;
-	free_before = free_kb();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -173,18 +173,12 @@ TEST(kill_9_leaks_nothing)
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	EXPECT_TRUE(wait_live(watch, live));
 	/*
-	 * The private arena's 32 MiB went back to the page allocator: its last
-	 * reference may be the zeroing worker's, so allow it time (60 s at
-	 * most; normally it is back at once).
+	 * The private arena and its every chunk went back to the page
+	 * allocator, by the module's own count, exactly.
 	 */
-	for (i = 0; i < 600; i++) {
-		free_after = free_kb();
-		if (free_before - free_after < 8 * 1024)
-			break;
-		usleep(100000);
-	}
-	EXPECT_LT(free_before - free_after, 8 * 1024)
-		TH_LOG("free %ld kB before, %ld kB after", free_before, free_after);
+	EXPECT_TRUE(wait_held(pages, arenas))
+		TH_LOG("%ld chunk pages and %ld arenas before, %ld and %ld after", pages, arenas,
+		       arena_held("chunk_pages"), arena_held("arenas"));
 	close(watch);
 }
 
@@ -347,6 +341,13 @@ TEST_F_TIMEOUT(procs, concurrent_allocators_across_processes_never_overlap, 600)
 	EXPECT_EQ(0, arena_info(fd).bytes_live);
 	EXPECT_EQ(arena_info(fd).allocations_ok, arena_info(fd).frees);
 	close(fd);
+}
+
+/* Run last: whatever the tests above made is gone, every page of it. */
+TEST(nothing_is_left_behind)
+{
+	EXPECT_TRUE(wait_only_default()) TH_LOG("%ld chunk pages and %ld arenas held",
+						arena_held("chunk_pages"), arena_held("arenas"));
 }
 
 TEST_HARNESS_MAIN

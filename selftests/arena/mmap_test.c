@@ -5,6 +5,8 @@
  * counted by the module, splits of huge mappings, prefault and zeroing.
  * Needs the module loaded with its default parameters.
  */
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "arena_util.h"
@@ -148,21 +150,50 @@ TEST(mremap_cannot_grow_but_can_move)
 	close(fd);
 }
 
-/* A 6 KiB slot maps as two pages; the second is half another slot. */
-TEST_SIGNAL(fault_beyond_grant_is_sigbus, SIGBUS)
+static sigjmp_buf bus_jmp;
+static void *volatile bus_addr;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
+	(void)sig;
+	(void)uc;
+	bus_addr = si->si_addr;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Write @p; the address of the SIGBUS it raised, or NULL. */
+static void *write_faults_at(volatile char *p)
+{
+	bus_addr = NULL;
+	if (!sigsetjmp(bus_jmp, 1))
+		*p = 1;
+	return bus_addr;
+}
+
+/*
+ * A 6 KiB slot maps as two pages; the second is half another slot: a
+ * write inside the grant works, one in that page is SIGBUS, at its address.
+ */
+TEST(fault_beyond_grant_is_sigbus)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
 	struct arena_alloc a;
 	int fd = arena_open_fixed(6 * KiB, 8, 2 * KiB, 0);
 	volatile char *p;
 
 	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	ASSERT_EQ(0, arena_alloc(fd, 6 * KiB, &a));
 	ASSERT_EQ(0, a.arena_offset);
 	EXPECT_EQ(MAP_FAILED, arena_map(fd, a.offset, 12 * KiB));
 	p = arena_map(fd, a.offset, 8 * KiB);
 	ASSERT_NE(MAP_FAILED, p);
-	p[0] = 1;		/* inside */
-	p[4096] = 1;		/* the page the grant does not fill: SIGBUS */
+	EXPECT_EQ(NULL, write_faults_at(p));			/* inside */
+	EXPECT_EQ(NULL, write_faults_at(p + 4095));
+	EXPECT_EQ((void *)(p + 4096), write_faults_at(p + 4096));	/* the page it does not fill */
+	EXPECT_EQ((void *)(p + 8191), write_faults_at(p + 8191));
+	signal(SIGBUS, SIG_DFL);
+	close(fd);
 }
 
 TEST(grant_not_on_a_page_is_mapped_whole_only)

@@ -237,6 +237,9 @@ TEST_F_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes, 24 
 	fd = arena_open();
 	ASSERT_LE(0, fd);
 	EXPECT_TRUE(wait_live(fd, 0)) TH_LOG("grants still live after every worker died");
+	/* No private arena left, and every chunk back, by the module's count. */
+	EXPECT_TRUE(wait_only_default()) TH_LOG("%ld chunk pages and %ld arenas held",
+						arena_held("chunk_pages"), arena_held("arenas"));
 	info = arena_info(fd);
 	EXPECT_EQ(0, info.bytes_live);
 	EXPECT_EQ(0, info.exported_grants);
