@@ -58,6 +58,7 @@ struct state {
 	uint64_t handles[KEEP], offsets[KEEP];
 	struct { void *p; size_t len; } maps[MAPS];
 	long created, granted, exported, mapped;	/* what succeeded */
+	long whole_mapped, forked;
 };
 
 static int pick_fd(struct state *s)
@@ -69,13 +70,65 @@ static int pick_fd(struct state *s)
 	return s->fds[i];
 }
 
+/* A fresh file in a random slot, for a create that can succeed. */
+static int fresh_fd(struct state *s)
+{
+	int i = below(FDS);
+
+	if (s->fds[i] >= 0)
+		close(s->fds[i]);
+	s->fds[i] = arena_open();
+	return s->fds[i];
+}
+
 static void keep(uint64_t *arr, uint64_t v)
 {
 	arr[below(KEEP)] = v;
 }
 
+/*
+ * A geometry ARENA_IOC_CREATE takes: small arenas mostly (one chunk just
+ * large enough, cheap to zero), sometimes a few 2 MiB chunks, with any
+ * valid flags.
+ */
+static struct arena_create valid_create(void)
+{
+	static const uint32_t flags[] = {
+		0, ARENA_CREATE_SKIP_ZEROING, ARENA_CREATE_PREFAULT, ARENA_CREATE_SMALLER_CHUNKS,
+	};
+	struct arena_create c = { .node = ARENA_NODE_LOCAL, .flags = flags[below(4)] };
+
+	if (below(2)) {
+		c.mode = ARENA_MODE_BUDDY;
+		c.size = below(4) ? 64 * KiB << below(5) : 2 * MiB << below(2);
+		c.min_block = below(2) ? 0 : 4096 << below(3);
+		if (below(4) == 0)
+			c.flags |= ARENA_CREATE_NEAREST;
+	} else {
+		c.mode = ARENA_MODE_FIXED;
+		c.slot_size = (below(16) + 1) * 4096;
+		c.slot_count = below(32) + 1;
+		c.align = below(2) ? 0 : 4096;
+	}
+	return c;
+}
+
+/* One field of a valid geometry made anything. */
+static void mutate_create(struct arena_create *c)
+{
+	switch (below(6)) {
+	case 0: c->flags = next(); break;
+	case 1: c->size = next(); break;
+	case 2: c->min_block = size_ish(); break;
+	case 3: c->slot_count = next(); break;
+	case 4: c->align = size_ish(); break;
+	default: c->chunk_order = below(12); break;
+	}
+}
+
 static void op_create(struct state *s, int fd)
 {
+	struct arena_create v = valid_create();
 	struct arena_create c = {
 		.mode = below(4), .flags = below(3) ? 0 : next(), .node = below(4) ? -1 : (int32_t)next(),
 		.chunk_order = below(3) ? 0 : below(12), .size = size_ish() << below(8),
@@ -89,7 +142,17 @@ static void op_create(struct state *s, int fd)
 		c.size = c.min_block = 0;
 	if (c.size > 64 * MiB)
 		c.size = 8 * MiB;
-	if (ioctl(fd, ARENA_IOC_CREATE, below(8) ? (void *)&c : (void *)below(2)) == 0)
+	/*
+	 * Three times in four a valid geometry (one in eight of those with a
+	 * field mutated), on a fresh file, so that creation flags and whole
+	 * mappings are fuzzed, not only refusals.
+	 */
+	if (below(4)) {
+		c = v;
+		if (!below(8))
+			mutate_create(&c);
+	}
+	if (ioctl(fd, ARENA_IOC_CREATE, below(16) ? (void *)&c : (void *)below(2)) == 0)
 		s->created++;
 }
 
@@ -154,6 +217,7 @@ static void op_export(struct state *s, int fd)
 
 static void op_map(struct state *s, int fd)
 {
+	struct arena_info info;
 	int i = below(MAPS);
 	size_t len = below(2) ? 4096ULL << below(10) : size_ish();
 	off_t off = below(4) ? (off_t)s->offsets[below(KEEP)] :
@@ -167,6 +231,9 @@ static void op_map(struct state *s, int fd)
 	if (p == MAP_FAILED)
 		return;
 	s->mapped++;
+	info = arena_info(fd);
+	if ((uint64_t)off >= info.whole_offset && (uint64_t)off < info.whole_offset + info.size)
+		s->whole_mapped++;
 	if (s->maps[i].p)
 		munmap(s->maps[i].p, s->maps[i].len);
 	s->maps[i].p = p;
@@ -228,7 +295,8 @@ static void op_misc(struct state *s, int fd)
 				munmap(s->maps[0].p, s->maps[0].len);
 			_exit(0);
 		}
-		waitpid(pid, NULL, 0);
+		if (waitpid(pid, NULL, 0) == pid)
+			s->forked++;
 		break;
 	case 5:		/* a dma-buf through a unix socket and back */
 		if (s->dmabufs[i] >= 0 && send_fd(s->sock[0], s->dmabufs[i]) == 0) {
@@ -291,7 +359,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_leave_nothing_behind, 24 * 3600)
 		fd = pick_fd(&s);
 		ASSERT_LE(0, fd);
 		switch (below(8)) {
-		case 0: op_create(&s, fd); break;
+		case 0: op_create(&s, below(4) ? fresh_fd(&s) : fd); break;
 		case 1: case 2: op_alloc(&s, fd); break;
 		case 3: op_batch(&s, fd); break;
 		case 4: op_export(&s, fd); break;
@@ -301,8 +369,18 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_leave_nothing_behind, 24 * 3600)
 		}
 	}
 
-	TH_LOG("succeeded: %ld creates, %ld grants, %ld exports, %ld mappings",
-	       s.created, s.granted, s.exported, s.mapped);
+	TH_LOG("succeeded: %ld creates, %ld grants, %ld exports, %ld mappings (%ld whole), %ld forks",
+	       s.created, s.granted, s.exported, s.mapped, s.whole_mapped, s.forked);
+	/*
+	 * A run that mostly met refusals fuzzed little: each kind of success,
+	 * at a quarter or less of what the probabilities give per operation.
+	 */
+	EXPECT_LE(ops / 100, s.created);
+	EXPECT_LE(ops / 20, s.granted);
+	EXPECT_LE(ops / 800, s.exported);
+	EXPECT_LE(ops / 200, s.mapped);
+	EXPECT_LE(ops / 2000, s.whole_mapped);
+	EXPECT_LE(ops / 200, s.forked);
 	for (i = 0; i < MAPS; i++)
 		if (s.maps[i].p)
 			munmap(s.maps[i].p, s.maps[i].len);
