@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "arena" generic netlink family's refusals, each with the errno
+ * Documentation/abi.rst gives it: NEW without a name or a mode, with a
+ * uid or gid that does not exist here, a name too long, the 257th named
+ * arena; GET and DEL without an id or a name; DEL while only a dma-buf
+ * holds a grant.  Needs root (NEW and DEL need CAP_SYS_ADMIN).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arena_nl.h"
+#include "arena_util.h"
+
+#include "../kselftest_harness.h"
+
+#define ARENA_NAMED_MAX	256	/* abi.rst: at most 256 named arenas at once */
+
+static uint16_t family(void)
+{
+	struct mnl_socket *s = nl_open();
+	uint16_t f = s ? genl_arena_family(s) : 0;
+
+	if (s)
+		mnl_socket_close(s);
+	return f;
+}
+
+enum { NO_NAME = 1, NO_MODE = 2 };
+
+/* NEW of a 4 KiB buddy arena @name (or with what @leave_out says missing). */
+static int nl_new(const char *name, int leave_out, int64_t uid, int64_t gid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *s = nl_open();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!s)
+		return -errno;
+	nlh = genl_msg(buf, family(), ARENA_CMD_NEW, NLM_F_ACK);
+	if (!(leave_out & NO_NAME))
+		mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
+	if (!(leave_out & NO_MODE))
+		mnl_attr_put_u32(nlh, ARENA_A_MODE, ARENA_MODE_BUDDY);
+	mnl_attr_put_u64(nlh, ARENA_A_SIZE, 4096);
+	if (uid >= 0)
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_UID, uid);
+	if (gid >= 0)
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_GID, gid);
+	ret = nl_talk(s, nlh, NULL);
+	mnl_socket_close(s);
+	return ret;
+}
+
+/* GET or DEL of @name, or of nothing at all when @name is NULL. */
+static int nl_by_name(uint8_t cmd, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *s = nl_open();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!s)
+		return -errno;
+	nlh = genl_msg(buf, family(), cmd, NLM_F_ACK);
+	if (name)
+		mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
+	ret = nl_talk(s, nlh, NULL);
+	mnl_socket_close(s);
+	return ret;
+}
+
+TEST(new_needs_a_name_and_a_mode)
+{
+	EXPECT_EQ(-EINVAL, nl_new("nl-a", NO_NAME, -1, -1));
+	EXPECT_EQ(-EINVAL, nl_new("nl-a", NO_MODE, -1, -1));
+	EXPECT_EQ(-ENOENT, nl_by_name(ARENA_CMD_GET, "nl-a"));	/* nothing was made */
+}
+
+TEST(new_refuses_ids_that_do_not_exist_here)
+{
+	/* (u32)-1 is no uid or gid in any namespace. */
+	EXPECT_EQ(-EINVAL, nl_new("nl-b", 0, 0xffffffffLL, -1));
+	EXPECT_EQ(-EINVAL, nl_new("nl-b", 0, -1, 0xffffffffLL));
+	EXPECT_EQ(-ENOENT, nl_by_name(ARENA_CMD_GET, "nl-b"));
+}
+
+TEST(new_refuses_a_name_too_long)
+{
+	char name[ARENA_NAME_MAX + 1];
+
+	memset(name, 'a', ARENA_NAME_MAX);
+	name[ARENA_NAME_MAX] = 0;		/* 32 bytes: one too many */
+	EXPECT_EQ(-EINVAL, nl_new(name, 0, -1, -1));
+	name[ARENA_NAME_MAX - 1] = 0;		/* 31: the longest */
+	ASSERT_EQ(0, nl_new(name, 0, -1, -1));
+	EXPECT_EQ(0, nl_by_name(ARENA_CMD_DEL, name));
+}
+
+TEST(get_and_del_need_an_id_or_a_name)
+{
+	EXPECT_EQ(-EINVAL, nl_by_name(ARENA_CMD_GET, NULL));
+	EXPECT_EQ(-EINVAL, nl_by_name(ARENA_CMD_DEL, NULL));
+	EXPECT_EQ(-ENOENT, nl_by_name(ARENA_CMD_DEL, "nl-none"));
+}
+
+/* 256 named arenas at once, and not one more; all removable after. */
+TEST(the_257th_named_arena_is_refused)
+{
+	char name[ARENA_NAME_MAX];
+	int i, made = 0, ret;
+
+	for (i = 0; i < ARENA_NAMED_MAX; i++) {
+		snprintf(name, sizeof(name), "nl-%d", i);
+		ret = nl_new(name, 0, -1, -1);
+		if (ret)
+			break;
+		made++;
+	}
+	EXPECT_EQ(ARENA_NAMED_MAX, made) TH_LOG("stopped at %d: %s", made, strerror(-ret));
+	EXPECT_EQ(-ENOSPC, nl_new("nl-one-more", 0, -1, -1));
+	for (i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "nl-%d", i);
+		EXPECT_EQ(0, nl_by_name(ARENA_CMD_DEL, name));
+	}
+	/* The numbers came back: another can be made. */
+	ASSERT_EQ(0, nl_new("nl-one-more", 0, -1, -1));
+	EXPECT_EQ(0, nl_by_name(ARENA_CMD_DEL, "nl-one-more"));
+}
+
+/* A dma-buf alone holding a grant keeps a named arena from removal. */
+TEST(del_is_refused_while_a_dma_buf_holds_a_grant)
+{
+	struct arena_export e = { .flags = O_RDWR | O_CLOEXEC };
+	struct arena_alloc a;
+	int fd, i, ret;
+
+	ASSERT_EQ(0, nl_new("nl-held", 0, -1, -1));
+	fd = open("/dev/arenas/nl-held", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &a));
+	e.handle = a.handle;
+	ASSERT_EQ(0, ioctl(fd, ARENA_IOC_EXPORT, &e));
+	ASSERT_EQ(0, arena_free(fd, a.handle));
+	close(fd);			/* only the dma-buf holds anything now */
+	EXPECT_EQ(-EBUSY, nl_by_name(ARENA_CMD_DEL, "nl-held"));
+	close(e.fd);
+	/* The grant goes back (a worker may zero it): then removal works. */
+	for (i = 0; i < 600; i++) {
+		ret = nl_by_name(ARENA_CMD_DEL, "nl-held");
+		if (ret != -EBUSY)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(0, ret);
+}
+
+TEST_HARNESS_MAIN
