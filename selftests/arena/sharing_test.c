@@ -299,6 +299,51 @@ TEST(range_sync_moves_only_its_range)
 }
 
 /*
+ * A range sync reaches an export that starts inside the grant, at the
+ * right place, while another export of the same grant (whole, unattached)
+ * is walked too.
+ */
+TEST(range_sync_of_an_export_at_an_offset_among_several)
+{
+	int fd = arena_open_buddy(4 * MiB, 0, 0), inner, whole, imp;
+	struct arena_alloc a;
+	unsigned char *p;
+
+	if (!swiotlb_forced())
+		SKIP(return, "boot with swiotlb=force: without bounce buffers a sync moves nothing");
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 16 * KiB, &a));
+	p = arena_map(fd, a.offset, 16 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	inner = export_grant(fd, a.handle, 4096, 8192, O_RDWR);	/* grant bytes 4K..12K */
+	whole = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, inner);
+	ASSERT_LE(0, whole);
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_ATTACH, &inner));
+
+	/* The device writes all of its export; the CPU syncs grant bytes 8K..12K. */
+	dev_write(_metadata, imp, 0, 8192, 0x6e);
+	ASSERT_EQ(0, arena_sync(fd, a.handle, 8192, 4096, ARENA_SYNC_READ | ARENA_SYNC_START));
+	EXPECT_EQ(0x6e, p[8192]);		/* the export's second page */
+	EXPECT_EQ(0x6e, p[12287]);
+	EXPECT_EQ(0, p[4096]);			/* its first page: not synced */
+	EXPECT_EQ(0, p[12288]);			/* past the export */
+	/* A range that misses the attached export syncs nothing of it. */
+	ASSERT_EQ(0, arena_sync(fd, a.handle, 0, 4096, ARENA_SYNC_READ | ARENA_SYNC_START));
+	EXPECT_EQ(0, p[4096]);
+
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+	close(inner);
+	close(whole);
+	munmap(p, 16 * KiB);
+	close(imp);
+	close(fd);
+}
+
+/*
  * A device that only reads (DMA_TO_DEVICE) or only writes (DMA_FROM_DEVICE)
  * the memory: every sync, whatever direction the CPU names, is done in the
  * attachment's own (CONFIG_DMA_API_DEBUG reports any other as a kernel
