@@ -70,6 +70,50 @@ TEST_F(module, unload_is_refused_while_in_use)
 	ASSERT_EQ(0, arena_module_load(""));
 }
 
+/* Only a dma-buf, or only a pipe's hold on a page, still keeps the module. */
+TEST_F(module, unload_is_refused_while_a_dma_buf_or_a_pin_holds_a_grant)
+{
+	struct arena_export e = { .flags = O_RDWR | O_CLOEXEC };
+	int fd = arena_open(), pipefd[2], i, ret;
+	struct arena_alloc a;
+	char *p, buf[4096];
+	struct iovec iov;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	e.handle = a.handle;
+	ASSERT_EQ(0, ioctl(fd, ARENA_IOC_EXPORT, &e));
+	close(fd);			/* the handle goes with the file */
+	EXPECT_EQ(-EWOULDBLOCK, arena_module_unload());
+	close(e.fd);
+
+	/* A released grant whose page a pipe holds waits, holding the module. */
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	p = arena_map(fd, a.offset, 64 * KiB);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, 4096);
+	iov = (struct iovec){ .iov_base = p, .iov_len = 4096 };
+	ASSERT_EQ(4096, vmsplice(pipefd[1], &iov, 1, 0));
+	munmap(p, 64 * KiB);
+	close(fd);
+	EXPECT_EQ(-EWOULDBLOCK, arena_module_unload());
+	ASSERT_EQ(4096, read(pipefd[0], buf, sizeof(buf)));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	/* Rechecked every 20 ms, the grant comes back: then it unloads. */
+	for (i = 0; i < 600; i++) {
+		ret = arena_module_unload();
+		if (ret != -EWOULDBLOCK)
+			break;
+		usleep(100000);
+	}
+	EXPECT_EQ(0, ret);
+	ASSERT_EQ(0, arena_module_load(""));
+}
+
 TEST_F(module, every_page_comes_back_after_unload)
 {
 	long before, unloaded, loaded;
