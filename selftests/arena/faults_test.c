@@ -552,6 +552,124 @@ static int nl_get_settle(struct ctx *c, int ret)
 		nl_named_now(c, ARENA_CMD_DEL, "faults-get") : -1;
 }
 
+/* Opening /dev/arena: the file's own state and its mapping inode. */
+static int open_run(struct ctx *c)
+{
+	c->fd = open(ARENA_DEV, O_RDWR | O_CLOEXEC);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int open_settle(struct ctx *c, int ret)
+{
+	(void)ret;
+	if (c->fd >= 0)
+		close(c->fd);
+	return 0;
+}
+
+/* Opening a named arena's node: its checks, then the same file setup. */
+static int named_open_prepare(struct ctx *c)
+{
+	return nl_named_now(c, ARENA_CMD_NEW, "faults-open");
+}
+
+static int named_open_run(struct ctx *c)
+{
+	c->fd = open("/dev/arenas/faults-open", O_RDWR | O_CLOEXEC);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int named_open_settle(struct ctx *c, int ret)
+{
+	open_settle(c, ret);
+	/* Nothing holds it after a failed open: removal works at once. */
+	return nl_named_now(c, ARENA_CMD_DEL, "faults-open");
+}
+
+/* mmap at offset 0: an implicit grant of the default arena, faulted in. */
+static int implicit_prepare(struct ctx *c)
+{
+	c->size = 64 * KiB;
+	c->cookie = 0;
+	c->fd = arena_open();
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int implicit_settle(struct ctx *c, int ret)
+{
+	int bad = 0;
+
+	(void)ret;
+	if (c->map != MAP_FAILED) {
+		memset(c->map, 0x5a, c->size);
+		bad = munmap(c->map, c->size);
+	}
+	bad = bad ?: nothing_live(c);
+	close(c->fd);
+	return bad;
+}
+
+/* The whole-arena mapping of a private arena, every page faulted in. */
+static int whole_prepare(struct ctx *c)
+{
+	int ret = private_arena(c);
+
+	if (ret)
+		return ret;
+	c->size = arena_info(c->fd).size;
+	c->cookie = arena_info(c->fd).whole_offset;
+	return 0;
+}
+
+static int whole_settle(struct ctx *c, int ret)
+{
+	(void)ret;
+	if (c->map != MAP_FAILED)
+		munmap(c->map, c->size);
+	close(c->fd);
+	return 0;
+}
+
+/* mmap of an exported dma-buf, every page faulted in. */
+static int dmabuf_map_run(struct ctx *c)
+{
+	c->map = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED, c->dmabuf, 0);
+	if (c->map == MAP_FAILED)
+		return -errno;
+	return madvise(c->map, c->size, MADV_POPULATE_WRITE) ? -errno : 0;
+}
+
+static int dmabuf_map_settle(struct ctx *c, int ret)
+{
+	(void)ret;
+	if (c->map != MAP_FAILED)
+		munmap(c->map, c->size);
+	return export_settle(c, 0);
+}
+
+/* SMALLER_CHUNKS: a chunk the page allocator refuses is retried smaller. */
+static int smaller_chunks_run(struct ctx *c)
+{
+	struct arena_create cr = {
+		.mode = ARENA_MODE_BUDDY, .size = 4 * MiB, .min_block = 4 * KiB,
+		.node = ARENA_NODE_LOCAL, .flags = ARENA_CREATE_SMALLER_CHUNKS,
+	};
+
+	return ioctl(c->fd, ARENA_IOC_CREATE, &cr) ? -errno : 0;
+}
+
+static int smaller_chunks_settle(struct ctx *c, int ret)
+{
+	int bad = 0;
+
+	if (ret)
+		bad = smaller_chunks_run(c);	/* nothing was bound half-way */
+	if (!bad && arena_info(c->fd).size != 4 * MiB)
+		bad = -1;
+	close(c->fd);
+	return bad;
+}
+
 /* --- the tests -------------------------------------------------------- */
 
 FIXTURE(faults) {
@@ -603,6 +721,15 @@ WALK(export, .prepare = small_prepare, .run = export_run, .settle = export_settl
 WALK(attach, .prepare = exported_prepare, .run = attach_run, .settle = attach_settle)
 WALK(import_map_vmap, .prepare = exported_prepare, .run = import_run,
      .settle = import_settle)
+WALK(open_dev_arena, .run = open_run, .settle = open_settle)
+WALK(open_named_node, .prepare = named_open_prepare, .run = named_open_run,
+     .settle = named_open_settle)
+WALK(mmap_implicit, .prepare = implicit_prepare, .run = map_run, .settle = implicit_settle)
+WALK(mmap_whole_arena, .prepare = whole_prepare, .run = map_run, .settle = whole_settle)
+WALK(mmap_dmabuf, .prepare = exported_prepare, .run = dmabuf_map_run,
+     .settle = dmabuf_map_settle)
+WALK(create_smaller_chunks, .prepare = create_prepare, .run = smaller_chunks_run,
+     .settle = smaller_chunks_settle)
 WALK(netlink_new, .prepare = nl_prepare, .run = nl_new_run, .settle = nl_new_settle,
      .netlink = 1)
 WALK(netlink_del, .prepare = nl_del_prepare, .run = nl_del_run, .settle = nl_del_settle,
