@@ -107,4 +107,15 @@ static inline int nl_talk(struct mnl_socket *s, struct nlmsghdr *nlh, int *messa
 	return ret < 0 ? -errno : 0;
 }
 
+/* The "arena" family's id, on a socket of its own; 0 if unknown. */
+static inline uint16_t genl_arena_family_id(void)
+{
+	struct mnl_socket *s = nl_open();
+	uint16_t family = s ? genl_arena_family(s) : 0;
+
+	if (s)
+		mnl_socket_close(s);
+	return family;
+}
+
 #endif /* ARENA_NL_H */

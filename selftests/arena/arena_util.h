@@ -259,6 +259,32 @@ static inline int wait_only_default(void)
 	return wait_held(info.size / sysconf(_SC_PAGESIZE), 1);
 }
 
+/* Write @s to the file @path (a sysctl, a cgroup knob); 0 or -errno. */
+static inline int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* The number the file @path starts with, or -1. */
+static inline long long read_ll(const char *path)
+{
+	char buf[64] = "";
+	long long v = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0)
+		sscanf(buf, "%lld", &v);
+	if (fd >= 0)
+		close(fd);
+	return v;
+}
+
 /* Load arena.ko from $ARENA_KO with @params; 0 or -errno. */
 static inline int arena_module_load(const char *params)
 {

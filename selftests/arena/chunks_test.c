@@ -19,30 +19,6 @@
 #define CGROOT	"/sys/fs/cgroup"
 #define CG	CGROOT "/arena-selftest"
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-static long long read_ll(const char *path)
-{
-	char buf[64] = "";
-	long long v = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0)
-		sscanf(buf, "%lld", &v);
-	if (fd >= 0)
-		close(fd);
-	return v;
-}
-
 /* In a child placed in a fresh memory cgroup limited to @max bytes. */
 static int in_cgroup(struct __test_metadata *_metadata, const char *max,
 		     int (*fn)(void))

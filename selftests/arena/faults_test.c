@@ -109,15 +109,6 @@ static unsigned int get_nth(struct ctx *c)
 
 /* --- netlink ---------------------------------------------------------- */
 
-static uint16_t arena_family(void)
-{
-	struct mnl_socket *s = nl_open();
-	uint16_t family = s ? genl_arena_family(s) : 0;
-
-	if (s)
-		mnl_socket_close(s);
-	return family;
-}
 
 static int nl_named(struct ctx *c, struct mnl_socket *s, uint8_t cmd, const char *name)
 {
@@ -684,7 +675,7 @@ FIXTURE_SETUP(faults)
 	    access(FAULT_DEBUGFS "/fail_page_alloc", F_OK))
 		SKIP(return, "no fail-nth, failslab or fail_page_alloc (a debug kernel's)");
 	ASSERT_EQ(0, arm_attributes(1));
-	self->c.family = arena_family();
+	self->c.family = genl_arena_family_id();
 	ASSERT_NE(0, self->c.family);
 	self->c.importer = open(IMPORTER_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->c.importer) TH_LOG("arena_importer not loaded");

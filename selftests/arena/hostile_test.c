@@ -146,16 +146,6 @@ struct named {
 	uint8_t one_domain;
 };
 
-static uint16_t arena_family_id(void)
-{
-	struct mnl_socket *s = nl_open();
-	uint16_t family = s ? genl_arena_family(s) : 0;
-
-	if (s)
-		mnl_socket_close(s);
-	return family;
-}
-
 static int nl_simple(uint8_t cmd, const struct named *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -165,7 +155,7 @@ static int nl_simple(uint8_t cmd, const struct named *n)
 
 	if (!s)
 		return -errno;
-	nlh = genl_msg(buf, arena_family_id(), cmd, NLM_F_ACK);
+	nlh = genl_msg(buf, genl_arena_family_id(), cmd, NLM_F_ACK);
 	mnl_attr_put_strz(nlh, ARENA_A_NAME, n->name);
 	if (cmd == ARENA_CMD_NEW) {
 		mnl_attr_put_u32(nlh, ARENA_A_MODE, n->mode ?: ARENA_MODE_BUDDY);
@@ -859,30 +849,6 @@ TEST(a_stale_node_opens_nothing)
 
 /* --- 5, 6: creation costs nothing before its checks, and can be killed ----- */
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 /* A fresh memory cgroup; 0, or -errno (no cgroup2 memory controller). */
 static int fresh_cgroup(void)
 {
@@ -938,7 +904,7 @@ TEST(refused_creation_allocates_nothing_first)
 	pid = spawn_in_cgroup(absurd_create, NULL);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	peak = read_long(CG "/memory.peak");
+	peak = read_ll(CG "/memory.peak");
 	TH_LOG("the refused call's cgroup peaked at %ld kB", peak / 1024);
 	EXPECT_GT(16 * MiB, (uint64_t)peak);
 	rmdir(CG);
@@ -971,7 +937,7 @@ TEST(a_killed_creator_stops_taking_memory)
 	pid = spawn_in_cgroup(big_create, NULL);
 	/* Kill it once it is taking chunks: 64 MiB of 768 charged. */
 	for (i = 0; i < 60000 && current < (long)(64 * MiB); i++) {
-		current = read_long(CG "/memory.current");
+		current = read_ll(CG "/memory.current");
 		usleep(1000);
 	}
 	ASSERT_LE((long)(64 * MiB), current);
@@ -979,7 +945,7 @@ TEST(a_killed_creator_stops_taking_memory)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	/* It died of the kill, in the call (a finished one would have exited 0). */
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	peak = read_long(CG "/memory.peak");
+	peak = read_ll(CG "/memory.peak");
 	TH_LOG("killed at %ld MiB charged; peak %ld MiB of 768", current >> 20, peak >> 20);
 	EXPECT_GT((long)(384 * MiB), peak);
 	rmdir(CG);

@@ -18,16 +18,6 @@
 
 #define ARENA_NAMED_MAX	256	/* abi.rst: at most 256 named arenas at once */
 
-static uint16_t family(void)
-{
-	struct mnl_socket *s = nl_open();
-	uint16_t f = s ? genl_arena_family(s) : 0;
-
-	if (s)
-		mnl_socket_close(s);
-	return f;
-}
-
 enum { NO_NAME = 1, NO_MODE = 2 };
 
 /* NEW of a 4 KiB buddy arena @name (or with what @leave_out says missing). */
@@ -40,7 +30,7 @@ static int nl_new(const char *name, int leave_out, int64_t uid, int64_t gid)
 
 	if (!s)
 		return -errno;
-	nlh = genl_msg(buf, family(), ARENA_CMD_NEW, NLM_F_ACK);
+	nlh = genl_msg(buf, genl_arena_family_id(), ARENA_CMD_NEW, NLM_F_ACK);
 	if (!(leave_out & NO_NAME))
 		mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
 	if (!(leave_out & NO_MODE))
@@ -65,7 +55,7 @@ static int nl_by_name(uint8_t cmd, const char *name)
 
 	if (!s)
 		return -errno;
-	nlh = genl_msg(buf, family(), cmd, NLM_F_ACK);
+	nlh = genl_msg(buf, genl_arena_family_id(), cmd, NLM_F_ACK);
 	if (name)
 		mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
 	ret = nl_talk(s, nlh, NULL);
