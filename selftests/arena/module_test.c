@@ -137,6 +137,56 @@ TEST_F(module, every_page_comes_back_after_unload)
 	EXPECT_LE(60 * 1024, unloaded - loaded) TH_LOG("free %ld -> %ld kB", unloaded, loaded);
 }
 
+/* MemTotal in kB, or -1. */
+static long mem_total_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * Offsets from whole_offset + 4 GiB on are grant cookies: the whole
+ * mapping of an arena larger than 4 GiB is refused (EOVERFLOW), and its
+ * grants map as ever.  Needs the 6 GiB VM of the 6.12 lane.
+ */
+TEST_F(module, an_arena_over_4_gib_is_not_mapped_whole)
+{
+	struct arena_alloc a;
+	struct arena_info info;
+	int fd;
+	char *p;
+
+	if (mem_total_kb() < 5632L * 1024)
+		SKIP(return, "needs a VM of 6 GiB (the 6.12 lane boots one)");
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load("max_memory=5368709120 default_size=0"));	/* 5 GiB */
+	fd = arena_open_buddy(4096 * MiB + HPAGE, 0, 0);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	info = arena_info(fd);
+	EXPECT_LT(4096 * MiB, info.size);
+	p = mmap(NULL, HPAGE, PROT_READ, MAP_SHARED, fd, info.whole_offset);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EOVERFLOW, errno);
+	if (p != MAP_FAILED)
+		munmap(p, HPAGE);
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
+	p = arena_map(fd, a.offset, HPAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	p[0] = 1;
+	munmap(p, HPAGE);
+	close(fd);
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load(""));
+}
+
 TEST_F(module, memory_cap_limits_creation)
 {
 	int a, b, c;
