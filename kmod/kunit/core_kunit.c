@@ -262,17 +262,21 @@ static void slots_batch_is_partial_then_full(struct kunit *test)
 /*
  * Every online CPU allocates and frees through one allocator at once.  An
  * owner byte per position catches overlap: a claim must find it zero.
+ * The racers together never hold every position, so a claim that fails
+ * is a false "full": exact, whatever the timing.
  */
 #define RACE_POSITIONS	512	/* 2 MiB of 4 KiB blocks or slots */
 #define RACE_ROUNDS	4000
 #define RACE_HELD	8	/* blocks a racer holds at most */
-#define RACE_MAX_RACERS	(RACE_POSITIONS / RACE_HELD)
 
 struct race {
 	struct kunit *test;
 	struct arena_buddy *b;		/* one of these two */
 	struct arena_slots *s;
-	u8 *owner;			/* per RACE_POSITIONS position */
+	unsigned int positions;		/* 4 KiB positions of the arena */
+	unsigned int held_max;		/* blocks a racer holds at most */
+	bool sawtooth;			/* fill to held_max, then empty: lanes run dry */
+	u8 *owner;			/* per position */
 	atomic_t overlaps, bad_frees, grants, full;
 	unsigned int racers;
 };
@@ -287,12 +291,27 @@ static void racer_work(struct work_struct *work)
 {
 	struct racer *r = container_of(work, struct racer, work);
 	struct race *race = r->race;
-	struct arena_block held[RACE_HELD];
+	struct arena_block *held = kcalloc(race->held_max, sizeof(*held), GFP_KERNEL);
 	unsigned int n = 0, i;
+	bool filling = true;
 	int ret;
 
+	if (!held) {
+		atomic_inc(&race->full);
+		return;
+	}
 	for (i = 0; i < RACE_ROUNDS; i++) {
-		bool take = n < ARRAY_SIZE(held) && (n == 0 || get_random_u32() % 2);
+		bool take;
+
+		if (race->sawtooth) {
+			if (n == race->held_max)
+				filling = false;
+			else if (!n)
+				filling = true;
+			take = filling;
+		} else {
+			take = n < race->held_max && (n == 0 || get_random_u32() % 2);
+		}
 
 		if (take) {
 			ret = race->b ? arena_buddy_alloc(race->b, SZ_4K, &held[n]) :
@@ -322,6 +341,7 @@ static void racer_work(struct work_struct *work)
 			      arena_slots_free(race->s, held[n].offset, SZ_4K))
 			atomic_inc(&race->bad_frees);
 	}
+	kfree(held);
 }
 
 static void run_race(struct kunit *test, struct race *race)
@@ -332,19 +352,21 @@ static void run_race(struct kunit *test, struct race *race)
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "one CPU online: nothing runs concurrently");
 	race->test = test;
-	race->owner = kunit_kzalloc(test, RACE_POSITIONS, GFP_KERNEL);
+	race->positions = race->positions ?: RACE_POSITIONS;
+	race->held_max = race->held_max ?: RACE_HELD;
+	race->owner = kunit_kzalloc(test, race->positions, GFP_KERNEL);
 	racers = kunit_kcalloc(test, nr_cpu_ids, sizeof(*racers), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, race->owner);
 	KUNIT_ASSERT_NOT_NULL(test, racers);
 
 	/*
-	 * Each racer holds at most ARRAY_SIZE(held) blocks, so with no more
-	 * than RACE_MAX_RACERS of them the allocator can never be full and
-	 * every claim must succeed.
+	 * Each racer holds at most held_max blocks, so with no more than
+	 * (positions - 1) / held_max of them the allocator can never be full
+	 * and every claim must succeed.
 	 */
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
-		if (nr == RACE_MAX_RACERS)
+		if (nr == (race->positions - 1) / race->held_max)
 			break;
 		racers[nr] = (struct racer){ .race = race, .id = nr + 1 };
 		INIT_WORK(&racers[nr].work, racer_work);
@@ -377,6 +399,30 @@ static void buddy_concurrent_claims_never_overlap(struct kunit *test)
 	/* Per-CPU counters: a grant freed on another CPU still sums to zero. */
 	KUNIT_EXPECT_EQ(test, 0ULL, st.bytes_live);
 	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&race.grants), st.allocations_ok);
+	KUNIT_EXPECT_EQ(test, st.allocations_ok, st.frees);
+	KUNIT_EXPECT_EQ(test, (u64)SZ_2M, arena_buddy_largest_free(race.b));
+}
+
+/*
+ * A multi-lane arena (two chunks, so two lanes when two CPUs are online),
+ * each racer filling up to just short of half the arena and emptying it
+ * again: its own lane runs dry and it must take from the other, while the
+ * other racer does the same; together they never hold every block, so no
+ * claim may find the arena full.
+ */
+static void buddy_lanes_never_falsely_full(struct kunit *test)
+{
+	struct race race = {
+		.b = make_buddy(test, SZ_4M, SZ_4K, SZ_2M, 0),
+		.positions = SZ_4M / SZ_4K, .sawtooth = true,
+	};
+	struct arena_core_stats st;
+
+	race.held_max = (race.positions - 1) / min(num_online_cpus(), 2U);
+	KUNIT_EXPECT_LE(test, 2U, race.b->nr_lanes);
+	run_race(test, &race);
+	st = buddy_stats(race.b);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.bytes_live);
 	KUNIT_EXPECT_EQ(test, st.allocations_ok, st.frees);
 	KUNIT_EXPECT_EQ(test, (u64)SZ_2M, arena_buddy_largest_free(race.b));
 }
@@ -471,6 +517,7 @@ static struct kunit_case arena_buddy_cases[] = {
 	KUNIT_CASE(buddy_free_rejects_what_is_not_a_live_grant),
 	KUNIT_CASE(buddy_blocks_never_cross_chunks),
 	KUNIT_CASE(buddy_concurrent_claims_never_overlap),
+	KUNIT_CASE(buddy_lanes_never_falsely_full),
 	KUNIT_CASE(buddy_lock_free_reads_see_whole_operations),
 	{}
 };
