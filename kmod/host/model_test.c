@@ -12,11 +12,14 @@
  * model's, and at the end everything is released and the arena is whole.
  *
  * ARENA_MODEL_OPS sets the operations per configuration, ARENA_MODEL_SEED
- * the seed (printed, so that a failure can be replayed).
+ * the seed, by default taken from the clock once per run, so that every
+ * run explores other sequences (printed, so that a failure can be replayed
+ * with ARENA_MODEL_SEED).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../buddy.h"
 #include "../slots.h"
@@ -75,9 +78,17 @@ static u64 ops_per_config(void)
 
 static u64 seed(void)
 {
+	static u64 once;
 	const char *s = getenv("ARENA_MODEL_SEED");
+	struct timespec ts;
 
-	return s ? strtoull(s, NULL, 0) : 0x5eed5eedULL;
+	if (s)
+		return strtoull(s, NULL, 0);
+	if (!once) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		once = ((u64)ts.tv_sec << 20 ^ (u64)ts.tv_nsec) | 1;
+	}
+	return once;
 }
 
 static void model_init(struct model *m, u64 unit, u64 total, u64 chunk, u64 s)
