@@ -33,13 +33,13 @@ static void rec_spare(struct arena_pool *pool, struct arena_rec *rec)
 }
 
 /* A thread's cache, for its owner or a flush or close (see internal.h). */
-static void tc_lock(struct arena_tcache *tc)
+void arena_tcache_lock(struct arena_tcache *tc)
 {
 	while (atomic_flag_test_and_set_explicit(&tc->busy, memory_order_acquire))
 		sched_yield();	/* its owner is in an ioctl at most */
 }
 
-static void tc_unlock(struct arena_tcache *tc)
+void arena_tcache_unlock(struct arena_tcache *tc)
 {
 	atomic_flag_clear_explicit(&tc->busy, memory_order_release);
 }
@@ -290,10 +290,10 @@ void arena_tcache_destroy(void *arg)
 	pool = tc->pool;
 	if (pool) {
 		pthread_mutex_lock(&pool->lock);
-		tc_lock(tc);
+		arena_tcache_lock(tc);
 		if (!pool->forked)
 			arena_tcache_drain(tc, &list);
-		tc_unlock(tc);
+		arena_tcache_unlock(tc);
 		for (pp = &pool->tcaches; *pp; pp = &(*pp)->next)
 			if (*pp == tc) {
 				*pp = tc->next;
@@ -373,19 +373,19 @@ int arena_grant_get(struct arena_pool *pool, int cls, struct arena_rec **recp)
 		tc = arena_tcache(pool);
 		if (!tc)
 			return atomic_load(&pool->closing) ? -EBADF : -ENOMEM;
-		tc_lock(tc);
+		arena_tcache_lock(tc);
 		if (tc->n[cls]) {
 			tc->counts.hits++;
 		} else {
 			err = tc_refill(tc, cls);
 			if (err) {
-				tc_unlock(tc);
+				arena_tcache_unlock(tc);
 				return err;
 			}
 		}
 		rec = tc_stack(tc, cls)[--tc->n[cls]];
 		tc->counts.live++;
-		tc_unlock(tc);
+		arena_tcache_unlock(tc);
 	}
 	atomic_store_explicit(&rec->refs, 1, memory_order_relaxed);
 	*recp = rec;
@@ -420,9 +420,9 @@ void arena_grant_put(struct arena_rec *rec)
 		grant_give_back(pool, rec);
 		return;
 	}
-	tc_lock(tc);
+	arena_tcache_lock(tc);
 	if (tc->dead) {
-		tc_unlock(tc);
+		arena_tcache_unlock(tc);
 		grant_give_back(pool, rec);
 		return;
 	}
@@ -432,5 +432,5 @@ void arena_grant_put(struct arena_rec *rec)
 		tc->counts.spills++;
 	}
 	tc_stack(tc, rec->cls)[tc->n[rec->cls]++] = rec;
-	tc_unlock(tc);
+	arena_tcache_unlock(tc);
 }

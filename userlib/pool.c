@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -198,11 +197,10 @@ static unsigned int drain_caches(struct arena_pool *pool, bool dead, struct aren
 
 	pthread_mutex_lock(&pool->lock);
 	for (tc = pool->tcaches; tc; tc = tc->next) {
-		while (atomic_flag_test_and_set_explicit(&tc->busy, memory_order_acquire))
-			sched_yield();
+		arena_tcache_lock(tc);
 		n += arena_tcache_drain(tc, list);
 		tc->dead |= dead;
-		atomic_flag_clear_explicit(&tc->busy, memory_order_release);
+		arena_tcache_unlock(tc);
 	}
 	pthread_mutex_unlock(&pool->lock);
 	return n;
