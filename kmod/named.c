@@ -108,9 +108,11 @@ static bool named_node_current(const struct arena_named *named, const struct ino
 /* The arena's own permission check, wherever its node lies. */
 static int named_may_open(const struct arena_named *named, const struct file *file)
 {
-	int want = (file->f_mode & FMODE_READ ? 4 : 0) | (file->f_mode & FMODE_WRITE ? 2 : 0);
+	int want = (file->f_mode & FMODE_READ ? MAY_READ : 0) |
+		   (file->f_mode & FMODE_WRITE ? MAY_WRITE : 0);
 	umode_t mode = named->mode;
 
+	/* As generic_permission() does with an inode's: owner, group, others. */
 	if (uid_eq(current_fsuid(), named->uid))
 		mode >>= 6;
 	else if (in_group_p(named->gid))
