@@ -26,6 +26,16 @@
 #define MiB		(1024 * KiB)
 #define HPAGE		(2 * MiB)
 
+/*
+ * Line-buffered stdout, before main: the harness ends each test's child
+ * with _exit(), which drops what printf() buffered when stdout is a pipe
+ * (run_kselftest.sh's), so a test's "# ..." lines would be lost there.
+ */
+__attribute__((constructor)) static void arena_util_line_buffered(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 static inline int arena_open(void)
 {
 	return open(ARENA_DEV, O_RDWR | O_CLOEXEC);
@@ -258,6 +268,18 @@ static inline int wait_only_default(void)
 	close(fd);
 	return wait_held(info.size / sysconf(_SC_PAGESIZE), 1);
 }
+
+/*
+ * Time limits.  The harness gives a test 30 s unless it names its own; every
+ * test here either takes under a tenth of that on the slowest lane (the
+ * debug kernel under TCG, measured with a second VM running beside it) or
+ * names a limit of at least ten times what it took there, with that
+ * measurement beside it.  A test whose length is chosen at run time (an
+ * environment variable) sets its limit from that length with this, before
+ * main; the harness reads it when the test starts.
+ */
+#define SET_TEST_TIMEOUT(fixture, test, secs) \
+	(_##fixture##_##test##_object.timeout = (secs))
 
 /* Write @s to the file @path (a sysctl, a cgroup knob); 0 or -errno. */
 static inline int write_file(const char *path, const char *s)

@@ -58,7 +58,16 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-TEST(threads_release_each_others_views)
+/*
+ * Tests longer than a tenth of the harness's default 30 s on the debug lane
+ * name their own limit, ten times what they took there (arena_util.h).
+ */
+FIXTURE(timed) {};
+FIXTURE_SETUP(timed) {}
+FIXTURE_TEARDOWN(timed) {}
+
+/* 5.3 s on the debug lane */
+TEST_F_TIMEOUT(timed, threads_release_each_others_views, 60)
 {
 	struct arena_pool *pool = buddy_pool(_metadata, 8 * MiB, NULL);
 	struct handoff h = { .pool = pool, .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -187,7 +196,8 @@ static void *release_after_close(void *arg)
  * last one; no grant outlives its last view.  Threads allocate from
  * another pool meanwhile (TSan checks the interleavings in the tsan lane).
  */
-TEST(close_with_live_views_leaves_them_valid)
+/* 4.2 s on the debug lane */
+TEST_F_TIMEOUT(timed, close_with_live_views_leaves_them_valid, 60)
 {
 	struct arena_pool *pool = NULL, *other = NULL;
 	struct closer c = { 0 };
