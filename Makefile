@@ -127,7 +127,7 @@ $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/ar
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
 $(SELFTEST_DIR)/arenactl_test $(SELFTEST_DIR)/faults_test $(SELFTEST_DIR)/hostile_test \
-	$(SELFTEST_DIR)/netlink_test: LDLIBS += -lmnl
+	$(SELFTEST_DIR)/netlink_test $(SELFTEST_DIR)/stress_test: LDLIBS += -lmnl
 $(SELFTEST_DIR)/libarena_test $(SELFTEST_DIR)/libarena_threads_test: LDLIBS += $(LIB_LINK)
 $(SELFTEST_DIR)/libarena_test $(SELFTEST_DIR)/libarena_threads_test: $(LIB_SO)
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * libmnl helpers of the selftests that speak the "arena" generic netlink
- * family directly (arenactl_test, faults_test, hostile_test).
+ * family directly (arenactl_test, faults_test, hostile_test, stress_test),
+ * and the named arenas they make.
  */
 #ifndef ARENA_NL_H
 #define ARENA_NL_H
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -116,6 +118,75 @@ static inline uint16_t genl_arena_family_id(void)
 	if (s)
 		mnl_socket_close(s);
 	return family;
+}
+
+/* A named arena as a test asks for it; 0 leaves the module's default. */
+struct named {
+	const char *name;
+	uint32_t mode;			/* ARENA_MODE_* */
+	uint64_t size, min_block;	/* buddy */
+	uint64_t slot_size, slot_count, align;	/* fixed */
+	uint32_t flags;
+	uint32_t dev_mode;		/* 0: 0666 */
+	uint32_t dev_uid, dev_gid;
+	uint8_t one_domain;
+};
+
+/* NEW (with @n's attributes) or DEL of the named arena @n->name; 0 or -errno. */
+static inline int named_request(uint8_t cmd, const struct named *n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *s = nl_open();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!s)
+		return -errno;
+	nlh = genl_msg(buf, genl_arena_family_id(), cmd, NLM_F_ACK);
+	mnl_attr_put_strz(nlh, ARENA_A_NAME, n->name);
+	if (cmd == ARENA_CMD_NEW) {
+		mnl_attr_put_u32(nlh, ARENA_A_MODE, n->mode ?: ARENA_MODE_BUDDY);
+		if (n->size)
+			mnl_attr_put_u64(nlh, ARENA_A_SIZE, n->size);
+		if (n->min_block)
+			mnl_attr_put_u64(nlh, ARENA_A_MIN_BLOCK, n->min_block);
+		if (n->slot_size) {
+			mnl_attr_put_u64(nlh, ARENA_A_SLOT_SIZE, n->slot_size);
+			mnl_attr_put_u64(nlh, ARENA_A_SLOT_COUNT, n->slot_count);
+			mnl_attr_put_u64(nlh, ARENA_A_ALIGN, n->align);
+		}
+		if (n->flags)
+			mnl_attr_put_u32(nlh, ARENA_A_FLAGS, n->flags);
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_MODE, n->dev_mode ?: 0666);
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_UID, n->dev_uid);
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_GID, n->dev_gid);
+		if (n->one_domain)
+			mnl_attr_put_u8(nlh, ARENA_A_ONE_DOMAIN, 1);
+	}
+	ret = nl_talk(s, nlh, NULL);
+	mnl_socket_close(s);
+	return ret;
+}
+
+static inline int named_new(const struct named *n)
+{
+	return named_request(ARENA_CMD_NEW, n);
+}
+
+/* DEL, waiting out EBUSY for up to a minute. */
+static inline int named_del(const char *name)
+{
+	struct named n = { .name = name };
+	int ret, i;
+
+	/* Zeroing and the last unmaps of exited children may lag a little. */
+	for (i = 0; i < 600; i++) {
+		ret = named_request(ARENA_CMD_DEL, &n);
+		if (ret != -EBUSY)
+			return ret;
+		usleep(100000);
+	}
+	return ret;
 }
 
 #endif /* ARENA_NL_H */

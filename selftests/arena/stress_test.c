@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stress with a killer: several processes share the default arena for a
- * bounded time, each allocating, mapping, checking that a fresh grant
- * reads as zero, stamping it with its own pattern, verifying, exporting
- * dma-bufs and handing them to one another over a unix socket, and
- * freeing, while the parent SIGKILLs random workers mid-operation and
- * starts new ones.  Two grants that overlapped, or memory reused without
- * zeroing or while still held, would show as a stamp that is not the
- * holder's.  When every worker is gone the arena must have nothing live.
- * (The lane then unloads the module, and the debug lane scans kmemleak.)
+ * Stress with a killer: several processes share a small named arena (made
+ * over netlink, each worker opening its node) for a bounded time, each
+ * allocating, mapping, checking that a fresh grant reads as zero, stamping
+ * it with its own pattern, verifying, exporting dma-bufs and handing them
+ * to one another over a unix socket, and freeing, while the parent SIGKILLs
+ * random workers mid-operation and starts new ones.  The arena is small
+ * enough that the workers' holdings fill it again and again: the full path
+ * (every lane tried, ENOSPC, room again once a holder frees or dies) runs
+ * under the same checks.  Two grants that overlapped, or memory reused
+ * without zeroing or while still held, would show as a stamp that is not
+ * the holder's.  When every worker is gone the arena must have nothing
+ * live and can be deleted.  (The lane then unloads the module, and the
+ * debug lane scans kmemleak.)
  *
  *   ARENA_STRESS_SECONDS   how long (default 15)
  *   ARENA_STRESS_SEED      replay a run's choices (the seed is printed)
@@ -27,16 +31,26 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "arena_nl.h"
 #include "arena_util.h"
 
 #include "../kselftest_harness.h"
 
 #define WORKERS		4
 #define HELD_MAX	8	/* grants a worker holds at once */
+/*
+ * Four chunks: four workers holding up to eight grants each (a fifth of
+ * them 2 MiB, each taking a whole chunk), and dma-bufs in flight, exceed
+ * it many times a second.
+ */
+#define ARENA_NAME	"stress"
+#define ARENA_PATH	"/dev/arenas/" ARENA_NAME
+#define ARENA_SIZE	(4 * HPAGE)
 
 /* What every process counts, in shared memory. */
 struct tally {
 	uint64_t allocs, enospc, verifies, frees, exports, handoffs, received;
+	uint64_t refilled;	/* grants made by a worker after it met ENOSPC */
 	uint64_t bad_fresh;	/* a new grant that did not read as zero */
 	uint64_t bad_stamp;	/* a grant whose stamp was not its holder's */
 	uint64_t bad_handoff;	/* a dma-buf whose pages were not what was sent */
@@ -73,7 +87,8 @@ static void worker(struct tally *t, int tx, int rx, unsigned int id, unsigned in
 	struct held held[HELD_MAX];
 	unsigned int n = 0, i;
 	uint64_t seq = 0;
-	int fd = arena_open();
+	bool met_full = false;
+	int fd = open(ARENA_PATH, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		count(t, errors);
@@ -92,6 +107,7 @@ static void worker(struct tally *t, int tx, int rx, unsigned int id, unsigned in
 
 			if (ret == -ENOSPC) {
 				count(t, enospc);
+				met_full = true;
 				continue;
 			}
 			p = ret ? MAP_FAILED : arena_map(fd, a.offset, size);
@@ -106,6 +122,9 @@ static void worker(struct tally *t, int tx, int rx, unsigned int id, unsigned in
 			stamp(p, size, held[n].tag);
 			n++;
 			count(t, allocs);
+			if (met_full)
+				count(t, refilled);
+			met_full = false;
 		} else if (op < 4 && n) {		/* verify */
 			i = random() % n;
 			if (!stamp_ok(held[i].map, held[i].size, held[i].tag))
@@ -159,23 +178,47 @@ static pid_t spawn(struct tally *t, const int *sv, unsigned int id, unsigned int
 	return pid;
 }
 
-/* The run did what it claims: every kind of operation ran, often. */
+#define load(t, field)	__atomic_load_n(&(t)->field, __ATOMIC_RELAXED)
+
+/*
+ * The run did what it claims: every kind of operation ran, often, and the
+ * arena was full, and then had room again, many times.
+ */
 static bool ran_often(const struct tally *t, unsigned int kills)
 {
-	return __atomic_load_n(&t->allocs, __ATOMIC_RELAXED) > 100 &&
-	       __atomic_load_n(&t->received, __ATOMIC_RELAXED) > 10 && kills > 10;
+	return load(t, allocs) > 100 && load(t, received) > 10 && kills > 10 &&
+	       load(t, enospc) > 20 && load(t, refilled) > 10;
 }
 
-/* ARENA_STRESS_SECONDS, not the harness's default 30 s, bounds the run. */
-FIXTURE(stress) {};
-FIXTURE_SETUP(stress) {}
-FIXTURE_TEARDOWN(stress) {}
-
-TEST_F_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes, 24 * 3600)
+static unsigned int stress_seconds(void)
 {
 	const char *env = getenv("ARENA_STRESS_SECONDS");
+
+	return env ? atoi(env) : 15;
+}
+
+FIXTURE(stress) {};
+FIXTURE_SETUP(stress)
+{
+	struct named n = { .name = ARENA_NAME, .size = ARENA_SIZE };
+
+	ASSERT_EQ(0, named_new(&n));
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	/* Succeeds only once nothing holds a grant of it any more. */
+	EXPECT_EQ(0, named_del(ARENA_NAME));
+	/* No arena left but the default, and every chunk back, by the module's count. */
+	EXPECT_TRUE(wait_only_default()) TH_LOG("%ld chunk pages and %ld arenas held",
+						arena_held("chunk_pages"), arena_held("arenas"));
+}
+
+/* Replaced before main by one that follows ARENA_STRESS_SECONDS (below). */
+TEST_F_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes, 300)
+{
 	const char *seed_env = getenv("ARENA_STRESS_SEED");
-	unsigned int seconds = env ? atoi(env) : 15;
+	unsigned int seconds = stress_seconds();
 	unsigned int seed = seed_env ? strtoul(seed_env, NULL, 0) : (unsigned int)time(NULL);
 	unsigned int next_id = WORKERS, kills = 0, i;
 	struct arena_info info;
@@ -222,9 +265,10 @@ TEST_F_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes, 24 
 	close(sv[0]);
 	close(sv[1]);	/* dma-bufs still in flight go with the socket */
 
-	printf("# %u kills; %llu allocations (%llu ENOSPC), %llu verifications, %llu frees, "
-	       "%llu exports, %llu hand-offs sent, %llu taken\n", kills,
+	printf("# %u kills; %llu allocations (%llu ENOSPC, %llu after one), %llu verifications, "
+	       "%llu frees, %llu exports, %llu hand-offs sent, %llu taken\n", kills,
 	       (unsigned long long)t->allocs, (unsigned long long)t->enospc,
+	       (unsigned long long)t->refilled,
 	       (unsigned long long)t->verifies, (unsigned long long)t->frees,
 	       (unsigned long long)t->exports, (unsigned long long)t->handoffs,
 	       (unsigned long long)t->received);
@@ -234,16 +278,24 @@ TEST_F_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes, 24 
 	EXPECT_EQ(0, t->errors) TH_LOG("calls that failed where they must not");
 	EXPECT_TRUE(ran_often(t, kills)) TH_LOG("the run did too little to mean anything");
 
-	fd = arena_open();
+	fd = open(ARENA_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_TRUE(wait_live(fd, 0)) TH_LOG("grants still live after every worker died");
-	/* No private arena left, and every chunk back, by the module's count. */
-	EXPECT_TRUE(wait_only_default()) TH_LOG("%ld chunk pages and %ld arenas held",
-						arena_held("chunk_pages"), arena_held("arenas"));
 	info = arena_info(fd);
 	EXPECT_EQ(0, info.bytes_live);
 	EXPECT_EQ(0, info.exported_grants);
+	EXPECT_EQ(ARENA_SIZE, info.size);
 	close(fd);
+}
+
+/*
+ * The run lasts at most ten times ARENA_STRESS_SECONDS (see above); two
+ * minutes more for the arena's removal, which waits out the last zeroing.
+ */
+__attribute__((constructor)) static void stress_time_limit(void)
+{
+	SET_TEST_TIMEOUT(stress, workers_killed_mid_operation_never_see_foreign_bytes,
+			 10 * stress_seconds() + 120);
 }
 
 TEST_HARNESS_MAIN
