@@ -730,6 +730,76 @@ WALK(netlink_get, .prepare = nl_get_prepare, .run = nl_get_run, .settle = nl_get
 WALK(netlink_dump, .prepare = nl_get_prepare, .run = nl_dump_run, .settle = nl_get_settle,
      .netlink = 1)
 
+/*
+ * Nothing of a module whose load failed is left: no module, no device, no
+ * netlink family, no debugfs directory.
+ */
+static const char *module_remains(void)
+{
+	if (!access("/sys/module/arena", F_OK))
+		return "/sys/module/arena";
+	if (!access("/dev/arena", F_OK))
+		return "/dev/arena";
+	if (genl_arena_family_id())
+		return "the arena netlink family";
+	if (!access(FAULT_DEBUGFS "/arena", F_OK))
+		return FAULT_DEBUGFS "/arena";
+	return NULL;
+}
+
+/*
+ * Module init: the load (the kernel's load_module() sites first, then
+ * arena's init: default arena, device, netlink family, debugfs) with each
+ * allocation failing in turn.  A small default arena keeps the walk short.
+ * A load that fails must fail with ENOMEM and leave nothing; one that
+ * absorbed the failure must work.  Not a WALK: the operation runs with the
+ * module unloaded, which the walk's netlink bookkeeping needs.
+ */
+#define MODULE_WALK_PARAMS	"default_size=4194304"
+
+/* A module load walks thousands of sites (the image is read page by page). */
+TEST_F_TIMEOUT(faults, module_init, 1200)
+{
+	int n, ret, faults = 0, absorbed = 0, fd;
+	const char *left_behind;
+	unsigned int left = 0;
+
+	ASSERT_EQ(0, arena_module_unload());
+	for (n = 1; n <= 4 * MAX_SITES; n++) {
+		set_nth(&self->c, n);
+		ret = arena_module_load(MODULE_WALK_PARAMS);
+		left = get_nth(&self->c);
+		set_nth(&self->c, 0);
+		if (left) {
+			ASSERT_EQ(0, ret) TH_LOG("load failed with no fault injected: %s",
+						 strerror(-ret));
+			break;
+		}
+		faults++;
+		if (!ret) {
+			absorbed++;
+			fd = arena_open();
+			ASSERT_LE(0, fd) TH_LOG("allocation %d failing: loaded, but no /dev/arena", n);
+			EXPECT_EQ(4 * MiB, arena_info(fd).size);
+			close(fd);
+			ASSERT_EQ(0, arena_module_unload());
+			continue;
+		}
+		ASSERT_EQ(-ENOMEM, ret) TH_LOG("allocation %d failing: %s, not ENOMEM", n,
+					       strerror(-ret));
+		left_behind = module_remains();
+		ASSERT_EQ(NULL, left_behind) TH_LOG("allocation %d failing: %s left behind",
+						    n, left_behind);
+	}
+	ASSERT_NE(0, left) TH_LOG("more than %d allocations", 4 * MAX_SITES);
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4 * MiB, arena_info(fd).size);
+	close(fd);
+	printf("# faults: module_init: %d allocation sites failed in turn, %d absorbed by a fallback\n",
+	       faults, absorbed);
+}
+
 /* Last: whatever the walks did, nothing holds the module. */
 TEST_F(faults, module_unloads_after_the_walks)
 {
