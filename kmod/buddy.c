@@ -226,6 +226,7 @@ static long alloc_locked(const struct arena_buddy *b, struct arena_buddy_lane *l
 	unsigned int k;
 	long i;
 
+	lockdep_assert_held(&lane->lock);
 	if (!avail)
 		return -ENOSPC;
 	k = order + __ffs(avail);
@@ -255,6 +256,7 @@ static bool is_allocated(const struct arena_buddy *b, const struct arena_buddy_l
 static int free_locked(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 		       unsigned int order, unsigned long i, unsigned int *coalesces)
 {
+	lockdep_assert_held(&lane->lock);
 	if (!is_allocated(b, lane, order, i))
 		return -EINVAL;
 	while (order < b->max_order &&

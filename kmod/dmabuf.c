@@ -7,7 +7,8 @@
  * sg_table has one entry.  The dma-buf holds the grant; the grant lists its
  * exports (under exports_lock) so that ARENA_IOC_SYNC can reach their
  * attachments; each export lists its attachments (under its lock), which
- * CPU-access syncs walk.
+ * CPU-access syncs walk.  Lock order: exports_lock, then an export's lock
+ * (ARENA_IOC_SYNC); nothing else nests.
  *
  * The kernel mapping (vmap) is the direct map: chunks are lowmem, so the
  * range is already mapped contiguously and nothing has to be built.

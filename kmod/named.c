@@ -175,6 +175,7 @@ static struct arena_named *named_lookup(const char *name, u32 id)
 	struct arena_named *named;
 	unsigned long minor;
 
+	lockdep_assert_held(&named_lock);
 	xa_for_each(&named_arenas, minor, named)
 		if (name ? !strcmp(named->arena->name, name) : named->arena->id == id)
 			return named;
@@ -312,6 +313,7 @@ static void named_remove(struct arena_named *named)
 {
 	struct arena *arena = named->arena;
 
+	lockdep_assert_held(&named_lock);
 	named->removed = true;
 	xa_erase(&named_arenas, MINOR(named->dev.devt));
 	cdev_device_del(&named->cdev, &named->dev);

@@ -14,6 +14,7 @@
 #define ARENA_HOST_KERNEL_H
 
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -102,6 +103,9 @@ static inline void host_spin_lock(spinlock_t *l)
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			__builtin_ia32_pause();
 }
+
+/* What lockdep would check: that the caller holds @l. */
+#define lockdep_assert_held(l)	assert(__atomic_load_n(&(l)->locked, __ATOMIC_RELAXED))
 
 #define spin_lock_irqsave(l, flags)	 do { (flags) = 0; host_spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, flags) \
