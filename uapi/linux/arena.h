@@ -42,7 +42,10 @@
  * kernel's mm does not support for shared mappings (see abi.rst).
  */
 #define ARENA_CREATE_FILELESS		_BITUL(4)
-#define ARENA_CREATE_FLAGS		0x1fU
+/* Every flag above; unknown ones fail with EINVAL. */
+#define ARENA_CREATE_FLAGS	((__u32)(ARENA_CREATE_SKIP_ZEROING | ARENA_CREATE_PREFAULT | \
+				 ARENA_CREATE_SMALLER_CHUNKS | ARENA_CREATE_NEAREST | \
+				 ARENA_CREATE_FILELESS))
 
 /* struct arena_create.node: the calling CPU's node. */
 #define ARENA_NODE_LOCAL	(-1)
@@ -126,7 +129,7 @@ struct arena_info {
 
 /* struct arena_alloc.flags */
 #define ARENA_ALLOC_WAIT	_BITUL(0)	/* sleep until space, or timeout */
-#define ARENA_ALLOC_FLAGS	0x1U
+#define ARENA_ALLOC_FLAGS	((__u32)ARENA_ALLOC_WAIT)
 
 /*
  * ARENA_IOC_ALLOC: grant at least @size bytes.  offset is what to pass to
@@ -209,7 +212,7 @@ struct arena_export {
 #define ARENA_SYNC_RW		(ARENA_SYNC_READ | ARENA_SYNC_WRITE)
 #define ARENA_SYNC_START	0	  /* CPU access begins */
 #define ARENA_SYNC_END		_BITUL(2) /* CPU access ends */
-#define ARENA_SYNC_FLAGS	0x7U
+#define ARENA_SYNC_FLAGS	((__u32)(ARENA_SYNC_RW | ARENA_SYNC_END))
 
 /*
  * ARENA_IOC_SYNC: DMA_BUF_IOCTL_SYNC for [offset, offset + length) of a
