@@ -311,7 +311,8 @@ static void nl_open(struct nl *nl)
 
 /* ---- arenas ---------------------------------------------------------------- */
 
-struct arena_rec {
+/* One arena as the kernel lists it (ARENA_CMD_GET), to print. */
+struct arena_listing {
 	uint32_t id, kind, owner_uid, owner_pid, mode, flags, chunk_order, holders, event;
 	int32_t node;
 	uint64_t nr_chunks, size, min_block, max_block, slot_size, slot_count, align;
@@ -323,7 +324,7 @@ struct arena_rec {
 
 static int stat_attr(const struct nlattr *attr, void *data)
 {
-	struct arena_rec *r = data;
+	struct arena_listing *r = data;
 	uint16_t type = mnl_attr_get_type(attr);
 
 	if (type > ARENA_S_MAX || type == ARENA_S_PAD)
@@ -335,7 +336,7 @@ static int stat_attr(const struct nlattr *attr, void *data)
 
 static int arena_attr(const struct nlattr *attr, void *data)
 {
-	struct arena_rec *r = data;
+	struct arena_listing *r = data;
 
 	switch (mnl_attr_get_type(attr)) {
 	case ARENA_A_ID:		r->id = mnl_attr_get_u32(attr); break;
@@ -367,7 +368,7 @@ static int arena_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static void arena_parse(const struct nlmsghdr *nlh, struct arena_rec *r)
+static void arena_parse(const struct nlmsghdr *nlh, struct arena_listing *r)
 {
 	memset(r, 0, sizeof(*r));
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), arena_attr, r);
@@ -423,7 +424,7 @@ static const struct {
 	{ "fragmentation_permille", ARENA_S_FRAGMENTATION },
 };
 
-static void arena_json(const struct arena_rec *r)
+static void arena_json(const struct arena_listing *r)
 {
 	char flags[128];
 	size_t i;
@@ -453,12 +454,12 @@ static void arena_json(const struct arena_rec *r)
 	printf("}}");
 }
 
-static unsigned int used_percent(const struct arena_rec *r)
+static unsigned int used_percent(const struct arena_listing *r)
 {
 	return r->size ? (unsigned int)(r->stats[ARENA_S_BYTES_RESERVED] * 100 / r->size) : 0;
 }
 
-static void arena_row(const struct arena_rec *r)
+static void arena_row(const struct arena_listing *r)
 {
 	char size[32], live[32];
 
@@ -470,7 +471,7 @@ static void arena_row(const struct arena_rec *r)
 	       r->one_domain ? "one" : "isolated");
 }
 
-static void arena_details(const struct arena_rec *r)
+static void arena_details(const struct arena_listing *r)
 {
 	char a[32], b[32], c[32], flags[128];
 	const uint64_t *s = r->stats;
@@ -513,7 +514,7 @@ static void arena_details(const struct arena_rec *r)
 /* ---- commands -------------------------------------------------------------- */
 
 struct dump {
-	struct arena_rec *recs;
+	struct arena_listing *recs;
 	size_t n, cap;
 };
 
@@ -607,7 +608,7 @@ static int cmd_show(struct nl *nl, const char *target)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nl_request(nl, buf, nl->family, ARENA_CMD_GET, 0);
-	struct arena_rec r;
+	struct arena_listing r;
 
 	put_target(nlh, target);
 	if (nl_send(nl, nlh) || nl_talk(nl, one_reply, &r) < 0)
@@ -699,7 +700,7 @@ static int cmd_create(int argc, char **argv)
 	struct nl nl = { 0 };
 	struct nlmsghdr *nlh = nl_request(&nl, buf, 0, ARENA_CMD_NEW, 0);
 	uint32_t mode = 0, u32;
-	struct arena_rec r;
+	struct arena_listing r;
 	uint64_t size;
 	int opt;
 
@@ -796,7 +797,7 @@ static int cmd_delete(struct nl *nl, const char *target)
 static int event_reply(const struct nlmsghdr *nlh, void *data)
 {
 	long *left = data;
-	struct arena_rec r;
+	struct arena_listing r;
 
 	arena_parse(nlh, &r);
 	if (json) {

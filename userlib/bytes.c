@@ -31,7 +31,7 @@ void arena_rec_unref(struct arena_rec *rec)
 		return;
 	switch (rec->kind) {
 	case REC_GRANT:
-		arena_grant_put(rec);
+		arena_cache_put(rec);
 		break;
 	case REC_HEAP:
 		free(rec->base);

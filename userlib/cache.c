@@ -357,7 +357,7 @@ static int tc_refill(struct arena_tcache *tc, int cls)
 }
 
 /* A grant of class @cls with one reference. */
-int arena_grant_get(struct arena_pool *pool, int cls, struct arena_rec **recp)
+int arena_cache_get(struct arena_pool *pool, int cls, struct arena_rec **recp)
 {
 	struct arena_tcache *tc;
 	struct arena_rec *rec = NULL;
@@ -406,7 +406,7 @@ static void grant_give_back(struct arena_pool *pool, struct arena_rec *rec)
  * A grant nobody references any more: into this thread's cache, or back
  * to the kernel if the pool is closing (its caches are gone).
  */
-void arena_grant_put(struct arena_rec *rec)
+void arena_cache_put(struct arena_rec *rec)
 {
 	struct arena_pool *pool = rec->pool;
 	struct arena_tcache *tc;

@@ -136,8 +136,8 @@ void arena_tcache_destroy(void *tcache);
 unsigned int arena_tcache_drain(struct arena_tcache *tc, struct arena_rec **list);
 void arena_tcache_lock(struct arena_tcache *tc);
 void arena_tcache_unlock(struct arena_tcache *tc);
-int arena_grant_get(struct arena_pool *pool, int cls, struct arena_rec **rec);
-void arena_grant_put(struct arena_rec *rec);
+int arena_cache_get(struct arena_pool *pool, int cls, struct arena_rec **rec);
+void arena_cache_put(struct arena_rec *rec);
 int arena_kernel_free(struct arena_pool *pool, struct arena_rec *recs, unsigned int n);
 void arena_shared_trim(struct arena_pool *pool, struct arena_class *c, unsigned int keep);
 
