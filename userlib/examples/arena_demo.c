@@ -62,7 +62,7 @@ static void show(struct arena_pool *pool, const char *when)
 	if (arena_pool_info(pool, &info))
 		return;
 	arena_pool_stats(pool, &st);
-	printf("  %s: the arena has %llu grants out (%llu kept in the library's cache,\n"
+	printf("  producer, %s: the arena has %llu grants out (%llu kept in the library's cache,\n"
 	       "    the rest held by dma-bufs), %llu exported; %llu made, %llu back\n", when,
 	       (unsigned long long)info.live_grants,
 	       (unsigned long long)(st.grants_held - st.grants_live),
@@ -79,6 +79,12 @@ int main(void)
 	int sv[2], b, m, ret, status, i;
 	pid_t pid;
 
+	/*
+	 * Whole lines, in the order printed, into a pipe or a file too: fully
+	 * buffered output would come out in blocks, and what was buffered at
+	 * fork() would be printed twice (once by the consumer).
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("1. A private arena: 4 MiB of 2 MiB huge pages, buddy blocks from 4 KiB.\n");
 	ret = arena_pool_create(&c, NULL, &pool);
 	if (ret)
