@@ -132,8 +132,12 @@ struct named {
 	uint8_t one_domain;
 };
 
-/* NEW (with @n's attributes) or DEL of the named arena @n->name; 0 or -errno. */
-static inline int named_request(uint8_t cmd, const struct named *n)
+/*
+ * One acknowledged request @cmd, on a socket of its own, its attributes put
+ * by @fill(@nlh, @cmd, @arg); 0 or -errno.
+ */
+static inline int nl_request(uint8_t cmd, void (*fill)(struct nlmsghdr *, uint8_t, const void *),
+			     const void *arg)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *s = nl_open();
@@ -143,6 +147,16 @@ static inline int named_request(uint8_t cmd, const struct named *n)
 	if (!s)
 		return -errno;
 	nlh = genl_msg(buf, genl_arena_family_id(), cmd, NLM_F_ACK);
+	fill(nlh, cmd, arg);
+	ret = nl_talk(s, nlh, NULL);
+	mnl_socket_close(s);
+	return ret;
+}
+
+static inline void named_fill(struct nlmsghdr *nlh, uint8_t cmd, const void *arg)
+{
+	const struct named *n = arg;
+
 	mnl_attr_put_strz(nlh, ARENA_A_NAME, n->name);
 	if (cmd == ARENA_CMD_NEW) {
 		mnl_attr_put_u32(nlh, ARENA_A_MODE, n->mode ?: ARENA_MODE_BUDDY);
@@ -163,9 +177,12 @@ static inline int named_request(uint8_t cmd, const struct named *n)
 		if (n->one_domain)
 			mnl_attr_put_u8(nlh, ARENA_A_ONE_DOMAIN, 1);
 	}
-	ret = nl_talk(s, nlh, NULL);
-	mnl_socket_close(s);
-	return ret;
+}
+
+/* NEW (with @n's attributes) or DEL of the named arena @n->name; 0 or -errno. */
+static inline int named_request(uint8_t cmd, const struct named *n)
+{
+	return nl_request(cmd, named_fill, n);
 }
 
 static inline int named_new(const struct named *n)

@@ -23,47 +23,47 @@
 
 enum { NO_NAME = 1, NO_MODE = 2 };
 
+struct new_request {
+	const char *name;
+	int leave_out;		/* NO_NAME, NO_MODE */
+	int64_t uid, gid;	/* < 0: not sent */
+};
+
+static void new_fill(struct nlmsghdr *nlh, uint8_t cmd, const void *arg)
+{
+	const struct new_request *r = arg;
+
+	(void)cmd;
+	if (!(r->leave_out & NO_NAME))
+		mnl_attr_put_strz(nlh, ARENA_A_NAME, r->name);
+	if (!(r->leave_out & NO_MODE))
+		mnl_attr_put_u32(nlh, ARENA_A_MODE, ARENA_MODE_BUDDY);
+	mnl_attr_put_u64(nlh, ARENA_A_SIZE, 4096);
+	if (r->uid >= 0)
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_UID, r->uid);
+	if (r->gid >= 0)
+		mnl_attr_put_u32(nlh, ARENA_A_DEV_GID, r->gid);
+}
+
 /* NEW of a 4 KiB buddy arena @name (or with what @leave_out says missing). */
 static int nl_new(const char *name, int leave_out, int64_t uid, int64_t gid)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *s = nl_open();
-	struct nlmsghdr *nlh;
-	int ret;
+	struct new_request r = { .name = name, .leave_out = leave_out, .uid = uid, .gid = gid };
 
-	if (!s)
-		return -errno;
-	nlh = genl_msg(buf, genl_arena_family_id(), ARENA_CMD_NEW, NLM_F_ACK);
-	if (!(leave_out & NO_NAME))
+	return nl_request(ARENA_CMD_NEW, new_fill, &r);
+}
+
+static void name_fill(struct nlmsghdr *nlh, uint8_t cmd, const void *name)
+{
+	(void)cmd;
+	if (name)
 		mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
-	if (!(leave_out & NO_MODE))
-		mnl_attr_put_u32(nlh, ARENA_A_MODE, ARENA_MODE_BUDDY);
-	mnl_attr_put_u64(nlh, ARENA_A_SIZE, 4096);
-	if (uid >= 0)
-		mnl_attr_put_u32(nlh, ARENA_A_DEV_UID, uid);
-	if (gid >= 0)
-		mnl_attr_put_u32(nlh, ARENA_A_DEV_GID, gid);
-	ret = nl_talk(s, nlh, NULL);
-	mnl_socket_close(s);
-	return ret;
 }
 
 /* GET or DEL of @name, or of nothing at all when @name is NULL. */
 static int nl_by_name(uint8_t cmd, const char *name)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *s = nl_open();
-	struct nlmsghdr *nlh;
-	int ret;
-
-	if (!s)
-		return -errno;
-	nlh = genl_msg(buf, genl_arena_family_id(), cmd, NLM_F_ACK);
-	if (name)
-		mnl_attr_put_strz(nlh, ARENA_A_NAME, name);
-	ret = nl_talk(s, nlh, NULL);
-	mnl_socket_close(s);
-	return ret;
+	return nl_request(cmd, name_fill, name);
 }
 
 /*
