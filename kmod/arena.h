@@ -209,7 +209,7 @@ int arena_named_init(void);
 void arena_named_exit(void);
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
 				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
-				 const char **why, int *err);
+				 const char **why);
 int arena_named_delete(const char *name, u32 id, const char **why);
 struct arena *arena_named_find(const char *name);
 int arena_named_open(struct inode *inode, struct file *file);

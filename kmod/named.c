@@ -207,16 +207,15 @@ struct arena *arena_named_find(const char *name)
  * @mode: permission bits of the node
  * @one_domain: its holders are one trust domain (see arena_create())
  * @why: receives a reason for a failure
- * @err: receives the error
  *
  * Return: the arena with a reference for the caller (a concurrent removal
- * may drop the registry's at once), or NULL with *@err: -EINVAL, -EEXIST
- * for a name in use, -ENOSPC past ARENA_NAMED_MAX, or what arena_create()
+ * may drop the registry's at once), or ERR_PTR(): -EINVAL, -EEXIST for a
+ * name in use, -ENOSPC past ARENA_NAMED_MAX, or what arena_create()
  * returns.
  */
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
 				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
-				 const char **why, int *err)
+				 const char **why)
 {
 	struct arena_named *named;
 	struct arena *arena;
@@ -226,34 +225,35 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	*why = NULL;
 	if (!named_valid(name)) {
 		*why = "a name is 1 to 31 of [a-z0-9_-]";
-		*err = -EINVAL;
-		return NULL;
+		return ERR_PTR(-EINVAL);
 	}
+	named = kzalloc(sizeof(*named), GFP_KERNEL_ACCOUNT);
+	if (!named)
+		return ERR_PTR(-ENOMEM);
+	/* From here on, dropping the device frees @named. */
+	device_initialize(&named->dev);
+	named->dev.class = named_class;
+	named->dev.type = &named_type;
+	cdev_init(&named->cdev, &arena_named_fops);
+	named->cdev.owner = THIS_MODULE;
+
 	mutex_lock(&named_lock);
 	if (named_lookup(name, 0)) {
 		*why = "an arena of that name exists";
 		ret = -EEXIST;
-		goto unlock;
-	}
-	named = kzalloc(sizeof(*named), GFP_KERNEL_ACCOUNT);
-	if (!named) {
-		ret = -ENOMEM;
-		goto unlock;
+		goto put_device;
 	}
 	ret = xa_alloc(&named_arenas, &minor, named, XA_LIMIT(0, ARENA_NAMED_MAX - 1),
 		       GFP_KERNEL);
 	if (ret) {
-		kfree(named);
 		*why = "too many named arenas";
 		ret = ret == -EBUSY ? -ENOSPC : ret;
-		goto unlock;
+		goto put_device;
 	}
 	arena = arena_create(c, ARENA_KIND_NAMED, one_domain, why);
 	if (IS_ERR(arena)) {
-		xa_erase(&named_arenas, minor);
-		kfree(named);
 		ret = PTR_ERR(arena);
-		goto unlock;
+		goto erase_minor;
 	}
 	strscpy(arena->name, name, sizeof(arena->name));
 	arena->dev_uid = uid;
@@ -269,19 +269,10 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	ret = arena_register(arena);
 	if (ret) {
 		*why = "no arena id left";
-		xa_erase(&named_arenas, minor);
-		arena->named = NULL;
-		kfree(named);
-		arena_put(arena);
-		goto unlock;
+		goto put_arena;
 	}
 
-	device_initialize(&named->dev);
-	named->dev.class = named_class;
-	named->dev.type = &named_type;
 	named->dev.devt = MKDEV(MAJOR(named_devt), minor);
-	cdev_init(&named->cdev, &arena_named_fops);
-	named->cdev.owner = THIS_MODULE;
 	/* Without a name device_add() fails, but with EINVAL: say ENOMEM. */
 	ret = dev_set_name(&named->dev, "arena-%s", name) ?: named_devnode_prepare(named);
 	if (!ret)
@@ -289,20 +280,21 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	named_devnode_drop(named);
 	if (ret) {
 		*why = "cannot add the device";
-		xa_erase(&named_arenas, minor);
-		arena->named = NULL;
-		put_device(&named->dev);	/* frees named */
-		arena_put(arena);
-		goto unlock;
+		goto put_arena;
 	}
 	arena_get(arena);
 	mutex_unlock(&named_lock);
 	return arena;
 
-unlock:
+put_arena:
+	arena->named = NULL;
+	arena_put(arena);
+erase_minor:
+	xa_erase(&named_arenas, minor);
+put_device:
 	mutex_unlock(&named_lock);
-	*err = ret;
-	return NULL;
+	put_device(&named->dev);
+	return ERR_PTR(ret);
 }
 
 /*

@@ -285,10 +285,10 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 
 	arena = arena_named_create(&c, nla_data(a[ARENA_A_NAME]), uid, gid, mode,
 				   a[ARENA_A_ONE_DOMAIN] && nla_get_u8(a[ARENA_A_ONE_DOMAIN]),
-				   &why, &err);
-	if (!arena) {
+				   &why);
+	if (IS_ERR(arena)) {
 		arena_nl_why(info->extack, why);
-		return err;
+		return PTR_ERR(arena);
 	}
 	err = arena_nl_reply(arena, info);
 	/* A caller told of a failure must not find the arena made anyway. */
