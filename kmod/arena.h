@@ -26,6 +26,8 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+
+struct netlink_ext_ack;
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -169,7 +171,7 @@ int arena_fs_init(void);
 void arena_fs_exit(void);
 struct inode *arena_alloc_inode(void);
 struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_domain,
-			   const char **why);
+			   struct netlink_ext_ack *extack);
 int arena_register(struct arena *arena);
 struct arena *arena_find(u32 id);
 struct arena *arena_next(unsigned long *id);
@@ -209,8 +211,8 @@ int arena_named_init(void);
 void arena_named_exit(void);
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
 				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
-				 const char **why);
-int arena_named_delete(const char *name, u32 id, const char **why);
+				 struct netlink_ext_ack *extack);
+int arena_named_delete(const char *name, u32 id, struct netlink_ext_ack *extack);
 struct arena *arena_named_find(const char *name);
 int arena_named_open(struct inode *inode, struct file *file);
 

@@ -14,6 +14,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/netlink.h>
 #include <linux/pseudo_fs.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
@@ -271,74 +272,85 @@ static int arena_init_allocator(struct arena *arena, const struct arena_plan *p)
  * must read as zero: whole, page-aligned slots or blocks, zeroed.
  */
 static int arena_check_isolated(const struct arena_create *c, const struct arena_plan *p,
-				const char **why)
+				struct netlink_ext_ack *extack)
 {
 	if (c->flags & ARENA_CREATE_SKIP_ZEROING) {
-		*why = "a shared arena zeroes its grants: skip-zeroing needs one trust domain";
+		NL_SET_ERR_MSG(extack,
+			       "a shared arena zeroes its grants: skip-zeroing needs one trust domain");
 		return -EINVAL;
 	}
 	if (c->mode == ARENA_MODE_FIXED ? !PAGE_ALIGNED(p->slots.slot_size) :
 					  p->buddy.min_block < PAGE_SIZE) {
-		*why = "a shared arena needs slots or blocks of whole pages";
+		NL_SET_ERR_MSG(extack, "a shared arena needs slots or blocks of whole pages");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int arena_check_create(const struct arena_create *c, const char **why)
+static int arena_check_create(const struct arena_create *c, struct netlink_ext_ack *extack)
 {
 	if (c->flags & ~ARENA_CREATE_FLAGS) {
-		*why = "unknown flags";
+		NL_SET_ERR_MSG(extack, "unknown flags");
 		return -EINVAL;
 	}
 	if (c->flags & ARENA_CREATE_FILELESS) {
-		*why = "file-less mappings are retired: every shared mapping needs a file";
+		NL_SET_ERR_MSG(extack,
+			       "file-less mappings are retired: every shared mapping needs a file");
 		return -EOPNOTSUPP;
 	}
 	switch (c->mode) {
 	case ARENA_MODE_FIXED:
 		if (c->size || c->min_block || (c->flags & ARENA_CREATE_NEAREST)) {
-			*why = "a fixed arena takes slot size, count and alignment only";
+			NL_SET_ERR_MSG(extack,
+				       "a fixed arena takes slot size, count and alignment only");
 			return -EINVAL;
 		}
 		break;
 	case ARENA_MODE_BUDDY:
 		if (c->slot_size || c->slot_count || c->align) {
-			*why = "a buddy arena takes size and minimum block only";
+			NL_SET_ERR_MSG(extack, "a buddy arena takes size and minimum block only");
 			return -EINVAL;
 		}
 		break;
 	default:
-		*why = "mode must be fixed or buddy";
+		NL_SET_ERR_MSG(extack, "mode must be fixed or buddy");
 		return -EINVAL;
 	}
 	if (c->node != ARENA_NODE_LOCAL &&
 	    (c->node < 0 || c->node >= nr_node_ids || !node_online(c->node))) {
-		*why = "no such NUMA node online";
+		NL_SET_ERR_MSG(extack, "no such NUMA node online");
 		return -EINVAL;
 	}
 	if (c->chunk_order > ARENA_MAX_PAGE_ORDER) {
-		*why = "chunk order above the page allocator's largest";
+		NL_SET_ERR_MSG(extack, "chunk order above the page allocator's largest");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static const char *arena_why(int err)
+/* The reason for a failure of planning or building an arena. */
+static void arena_why(struct netlink_ext_ack *extack, int err)
 {
 	switch (err) {
 	case -EINVAL:
-		return "invalid geometry: sizes must be powers of two, blocks at most a chunk";
+		NL_SET_ERR_MSG(extack,
+			       "invalid geometry: sizes must be powers of two, blocks at most a chunk");
+		break;
 	case -EOVERFLOW:
-		return "geometry too large: sizes overflow, or too many blocks to index";
+		NL_SET_ERR_MSG(extack,
+			       "geometry too large: sizes overflow, or too many blocks to index");
+		break;
 	case -EDQUOT:
-		return "the module's max_memory would be exceeded";
+		NL_SET_ERR_MSG(extack, "the module's max_memory would be exceeded");
+		break;
 	case -ENOMEM:
-		return "no memory for chunks of that order (or the memory cgroup's limit)";
+		NL_SET_ERR_MSG(extack,
+			       "no memory for chunks of that order (or the memory cgroup's limit)");
+		break;
 	case -EINTR:
-		return "interrupted by a fatal signal";
+		NL_SET_ERR_MSG(extack, "interrupted by a fatal signal");
+		break;
 	}
-	return NULL;
 }
 
 /*
@@ -381,7 +393,7 @@ uncharge:
  * @one_domain: its holders are one trust domain (private arenas, named
  *	arenas made so): the whole arena may be mapped, and grants may share
  *	pages or skip zeroing.  Otherwise each holder sees only its grants.
- * @why: receives a reason for a failure, for netlink's extended ack
+ * @extack: receives the reason for a failure (netlink's extended ack), or NULL
  *
  * The arena is not yet visible over netlink: the caller finishes it
  * (a name, a device node) and then calls arena_register().
@@ -393,15 +405,14 @@ uncharge:
  * back to smaller ones if ARENA_CREATE_SMALLER_CHUNKS allows it).
  */
 struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_domain,
-			   const char **why)
+			   struct netlink_ext_ack *extack)
 {
 	struct arena_plan plan;
 	struct arena *arena;
 	unsigned int order;
 	int ret;
 
-	*why = NULL;
-	ret = arena_check_create(c, why);
+	ret = arena_check_create(c, extack);
 	if (ret)
 		return ERR_PTR(ret);
 	arena = kzalloc(sizeof(*arena), GFP_KERNEL_ACCOUNT);
@@ -429,10 +440,13 @@ struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_doma
 	order = c->chunk_order ?: arena_default_chunk_order;
 	for (;;) {
 		ret = arena_plan(&plan, c, order);
-		if (!ret && !one_domain)
-			ret = arena_check_isolated(c, &plan, why);
 		if (ret)
-			goto free;
+			goto refused;
+		if (!one_domain) {
+			ret = arena_check_isolated(c, &plan, extack);
+			if (ret)
+				goto free;
+		}
 		ret = arena_build(arena, &plan);
 		if (ret != -ENOMEM || !(c->flags & ARENA_CREATE_SMALLER_CHUNKS) ||
 		    plan.order <= plan.min_order)
@@ -440,12 +454,13 @@ struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_doma
 		order = plan.order - 1;
 	}
 	if (ret)
-		goto free;
+		goto refused;
 	atomic_inc(&arena_count);
 	return arena;
 
+refused:
+	arena_why(extack, ret);
 free:
-	*why = *why ?: arena_why(ret);
 	kfree(arena);
 	return ERR_PTR(ret);
 }

@@ -52,7 +52,6 @@ static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
 	struct arena_file *af = file->private_data;
 	struct arena_create c;
 	struct arena *arena;
-	const char *why;
 	int ret;
 
 	ret = copy_struct_from_user(&c, sizeof(c), uarg, usize);
@@ -60,7 +59,8 @@ static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
 		return ret;
 	if (READ_ONCE(af->arena))
 		return -EBUSY;	/* cheap early answer; binding decides */
-	arena = arena_create(&c, ARENA_KIND_PRIVATE, true, &why);
+	/* An ioctl has only its errno to say why (abi.rst lists them). */
+	arena = arena_create(&c, ARENA_KIND_PRIVATE, true, NULL);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
 	ret = arena_register(arena) ?: arena_file_bind(file, arena);

@@ -12,6 +12,7 @@
 #include <linux/huge_mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/string.h>
 
 #include "arena.h"
@@ -72,8 +73,8 @@ static struct miscdevice arena_misc = {
 static int __init arena_make_default(void)
 {
 	struct arena_create c = { .node = default_node };
+	struct netlink_ext_ack extack = {};	/* only to log the reason */
 	struct arena *arena;
-	const char *why;
 	int ret;
 
 	if (!default_size)
@@ -90,10 +91,10 @@ static int __init arena_make_default(void)
 		pr_err("default_mode must be buddy or fixed, not '%s'\n", default_mode);
 		return -EINVAL;
 	}
-	arena = arena_create(&c, ARENA_KIND_DEFAULT, false, &why);
+	arena = arena_create(&c, ARENA_KIND_DEFAULT, false, &extack);
 	if (IS_ERR(arena)) {
 		pr_err("cannot make the default arena of %lu bytes: %s (%ld)\n",
-		       default_size, why ?: "error", PTR_ERR(arena));
+		       default_size, extack._msg ?: "error", PTR_ERR(arena));
 		return PTR_ERR(arena);
 	}
 	ret = arena_register(arena);

@@ -25,6 +25,7 @@
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/netlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
@@ -206,7 +207,7 @@ struct arena *arena_named_find(const char *name)
  * @gid: group of the node
  * @mode: permission bits of the node
  * @one_domain: its holders are one trust domain (see arena_create())
- * @why: receives a reason for a failure
+ * @extack: receives the reason for a failure, or NULL
  *
  * Return: the arena with a reference for the caller (a concurrent removal
  * may drop the registry's at once), or ERR_PTR(): -EINVAL, -EEXIST for a
@@ -215,16 +216,15 @@ struct arena *arena_named_find(const char *name)
  */
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
 				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
-				 const char **why)
+				 struct netlink_ext_ack *extack)
 {
 	struct arena_named *named;
 	struct arena *arena;
 	u32 minor;
 	int ret;
 
-	*why = NULL;
 	if (!named_valid(name)) {
-		*why = "a name is 1 to 31 of [a-z0-9_-]";
+		NL_SET_ERR_MSG(extack, "a name is 1 to 31 of [a-z0-9_-]");
 		return ERR_PTR(-EINVAL);
 	}
 	named = kzalloc(sizeof(*named), GFP_KERNEL_ACCOUNT);
@@ -239,18 +239,18 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 
 	mutex_lock(&named_lock);
 	if (named_lookup(name, 0)) {
-		*why = "an arena of that name exists";
+		NL_SET_ERR_MSG(extack, "an arena of that name exists");
 		ret = -EEXIST;
 		goto put_device;
 	}
 	ret = xa_alloc(&named_arenas, &minor, named, XA_LIMIT(0, ARENA_NAMED_MAX - 1),
 		       GFP_KERNEL);
 	if (ret) {
-		*why = "too many named arenas";
+		NL_SET_ERR_MSG(extack, "too many named arenas");
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto put_device;
 	}
-	arena = arena_create(c, ARENA_KIND_NAMED, one_domain, why);
+	arena = arena_create(c, ARENA_KIND_NAMED, one_domain, extack);
 	if (IS_ERR(arena)) {
 		ret = PTR_ERR(arena);
 		goto erase_minor;
@@ -268,7 +268,7 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	ktime_get_coarse_real_ts64(&named->made);
 	ret = arena_register(arena);
 	if (ret) {
-		*why = "no arena id left";
+		NL_SET_ERR_MSG(extack, "no arena id left");
 		goto put_arena;
 	}
 
@@ -279,7 +279,7 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 		ret = cdev_device_add(&named->cdev, &named->dev);
 	named_devnode_drop(named);
 	if (ret) {
-		*why = "cannot add the device";
+		NL_SET_ERR_MSG(extack, "cannot add the device");
 		goto put_arena;
 	}
 	arena_get(arena);
@@ -319,12 +319,12 @@ static void named_remove(struct arena_named *named)
  * arena_named_delete() - remove a named arena, by @name or else by @id
  * @name: the name, or NULL
  * @id: the id, when @name is NULL
- * @why: receives a reason for a failure
+ * @extack: receives the reason for a failure, or NULL
  *
  * Return: 0, -ENOENT, -EBUSY while a file has it open or a grant of it is
  * alive, or -ENOMEM.
  */
-int arena_named_delete(const char *name, u32 id, const char **why)
+int arena_named_delete(const char *name, u32 id, struct netlink_ext_ack *extack)
 {
 	struct arena_named *named;
 	int ret = 0;
@@ -332,7 +332,7 @@ int arena_named_delete(const char *name, u32 id, const char **why)
 	mutex_lock(&named_lock);
 	named = named_lookup(name, id);
 	if (!named) {
-		*why = "no named arena of that name or id";
+		NL_SET_ERR_MSG(extack, "no named arena of that name or id");
 		ret = -ENOENT;
 	} else {
 		/* Grants released but still being zeroed are not in use. */
@@ -340,7 +340,8 @@ int arena_named_delete(const char *name, u32 id, const char **why)
 			flush_work(&named->arena->zero_work);
 		if (atomic_read(&named->arena->holders) ||
 		    atomic64_read(&named->arena->live_grants)) {
-			*why = "in use: files have it open, or its memory is mapped or exported";
+			NL_SET_ERR_MSG(extack,
+				       "in use: files have it open, or its memory is mapped or exported");
 			ret = -EBUSY;
 		} else {
 			ret = named_devnode_prepare(named);

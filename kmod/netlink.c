@@ -49,13 +49,6 @@ static const struct nla_policy arena_del_policy[ARENA_A_MAX + 1] = {
 static struct genl_family arena_nl_family;
 static bool arena_nl_ready;
 
-/* An extended-ack message that outlives the call (a static string). */
-static void arena_nl_why(struct netlink_ext_ack *extack, const char *why)
-{
-	if (extack && why)
-		extack->_msg = why;
-}
-
 static int put_u64(struct sk_buff *skb, int type, u64 value, int pad)
 {
 	return nla_put_u64_64bit(skb, type, value, pad);
@@ -243,7 +236,6 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 	kgid_t gid = GLOBAL_ROOT_GID;
 	umode_t mode = 0600;
 	struct arena *arena;
-	const char *why;
 	int err;
 
 	if (!arena_nl_admin(skb, info))
@@ -285,15 +277,13 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 
 	arena = arena_named_create(&c, nla_data(a[ARENA_A_NAME]), uid, gid, mode,
 				   a[ARENA_A_ONE_DOMAIN] && nla_get_u8(a[ARENA_A_ONE_DOMAIN]),
-				   &why);
-	if (IS_ERR(arena)) {
-		arena_nl_why(info->extack, why);
+				   info->extack);
+	if (IS_ERR(arena))
 		return PTR_ERR(arena);
-	}
 	err = arena_nl_reply(arena, info);
 	/* A caller told of a failure must not find the arena made anyway. */
 	if (err)
-		arena_named_delete(NULL, arena->id, &why);
+		arena_named_delete(NULL, arena->id, NULL);
 	arena_put(arena);
 	return err;
 }
@@ -307,21 +297,16 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
  */
 static int arena_nl_del(struct sk_buff *skb, struct genl_info *info)
 {
-	const char *why = NULL;
-	int ret;
-
 	if (!arena_nl_admin(skb, info))
 		return -EPERM;
 	if (!info->attrs[ARENA_A_ID] && !info->attrs[ARENA_A_NAME]) {
 		NL_SET_ERR_MSG(info->extack, "give the named arena's name or id");
 		return -EINVAL;
 	}
-	ret = arena_named_delete(info->attrs[ARENA_A_NAME] ?
-				 nla_data(info->attrs[ARENA_A_NAME]) : NULL,
-				 info->attrs[ARENA_A_ID] ?
-				 nla_get_u32(info->attrs[ARENA_A_ID]) : 0, &why);
-	arena_nl_why(info->extack, why);
-	return ret;
+	return arena_named_delete(info->attrs[ARENA_A_NAME] ?
+				  nla_data(info->attrs[ARENA_A_NAME]) : NULL,
+				  info->attrs[ARENA_A_ID] ?
+				  nla_get_u32(info->attrs[ARENA_A_ID]) : 0, info->extack);
 }
 
 static const struct genl_ops arena_nl_ops[] = {

@@ -10,6 +10,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -34,13 +35,13 @@ static struct arena *make_arena(struct kunit *test, u64 size, u64 min_block, u32
 		.mode = ARENA_MODE_BUDDY, .flags = flags, .node = ARENA_NODE_LOCAL,
 		.chunk_order = get_order(SZ_2M), .size = size, .min_block = min_block,
 	};
+	struct netlink_ext_ack extack = {};
 	struct arena *arena;
-	const char *why;
 	void *res;
 
-	arena = arena_create(&c, ARENA_KIND_PRIVATE, true, &why);
+	arena = arena_create(&c, ARENA_KIND_PRIVATE, true, &extack);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(arena), "arena_create: %ld (%s)",
-			       PTR_ERR(arena), why);
+			       PTR_ERR(arena), extack._msg);
 	res = kunit_alloc_resource(test, keep_arena, put_arena, GFP_KERNEL, arena);
 	if (!res)
 		arena_put(arena);
