@@ -26,8 +26,6 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
-
-struct netlink_ext_ack;
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -36,6 +34,8 @@ struct netlink_ext_ack;
 
 #include "buddy.h"
 #include "slots.h"
+
+struct netlink_ext_ack;
 
 /*
  * mmap offsets are cookies: 0 on a fresh file is an implicit grant from the
