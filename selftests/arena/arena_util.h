@@ -155,6 +155,26 @@ static inline int all_zero(const void *p, size_t len)
 }
 
 /*
+ * The number in the first line of the file @path that @fmt (a scanf format
+ * with one %ld) matches, as in /proc/meminfo or /proc/self/status; -1 if
+ * none does or the file cannot be read.
+ */
+static inline long file_field(const char *path, const char *fmt)
+{
+	char line[256];
+	long value = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, &value) == 1)
+			break;
+	fclose(f);
+	return value;
+}
+
+/*
  * A field ("Rss", "FilePmdMapped", ...) of the VMA that starts at @p, in kB:
  * every VMA lists every field, so the first one after its header is its own.
  */

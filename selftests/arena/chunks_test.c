@@ -309,19 +309,10 @@ TEST(explicit_node_and_larger_chunks)
 /* MemFree of NUMA node @node in KiB, or -1. */
 static long node_free_kb(int node)
 {
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", node);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Node %*d MemFree: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return file_field(path, "Node %*d MemFree: %ld kB");
 }
 
 /*

@@ -465,17 +465,7 @@ static int export_settle(struct ctx *c, int ret)
  */
 static int fd_table_size(void)
 {
-	char line[128];
-	int size = -1;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "FDSize: %d", &size) == 1)
-			break;
-	fclose(f);
-	return size;
+	return file_field("/proc/self/status", "FDSize: %ld");
 }
 
 static int fillers[4096], nfillers, table_before;

@@ -140,16 +140,7 @@ TEST_F(module, every_page_comes_back_after_unload)
 /* MemTotal in kB, or -1. */
 static long mem_total_kb(void)
 {
-	char line[128];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
+	return file_field("/proc/meminfo", "MemTotal: %ld kB");
 }
 
 /*
