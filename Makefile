@@ -27,12 +27,11 @@ SELFTEST_SRCS	:= $(wildcard selftests/arena/*_test.c)
 SELFTEST_SCRIPTS := $(wildcard selftests/arena/*.sh)
 SELFTEST_PROGS	:= $(patsubst selftests/arena/%.c,$(SELFTEST_DIR)/%,$(SELFTEST_SRCS))
 
-# The allocator core built natively: the same kmod/ sources as arena.ko.
+# The allocator core built natively: the same kmod/core/ sources as arena.ko.
 HOST_DIR	:= $(BUILD)/host
-CORE_SRCS	:= kmod/bitmap.c kmod/slots.c kmod/buddy.c kmod/core_stats.c \
-		   kmod/host/compat.c
-CORE_HDRS	:= $(wildcard kmod/*.h kmod/host/*.h)
-HOST_TESTS	:= $(patsubst kmod/host/%.c,$(HOST_DIR)/%,$(wildcard kmod/host/*_test.c))
+CORE_SRCS	:= $(wildcard kmod/core/*.c) kmod/core/host/compat.c
+CORE_HDRS	:= $(wildcard kmod/core/*.h kmod/core/host/*.h)
+HOST_TESTS	:= $(patsubst kmod/core/host/%.c,$(HOST_DIR)/%,$(wildcard kmod/core/host/*_test.c))
 SANITIZE	:= -fsanitize=address,undefined -fno-sanitize-recover=all
 CLANG		?= clang
 
@@ -142,17 +141,17 @@ $(SELFTEST_DIR)/libarena_tsan_test: selftests/arena/libarena_threads_test.c $(LI
 
 # Unit and model tests run under ASan and UBSan; the stress test and the
 # benchmark run optimised and uninstrumented.
-$(HOST_DIR)/%_test: kmod/host/%_test.c $(CORE_SRCS) $(CORE_HDRS) $(KSFT_DIR)/kselftest_harness.h
+$(HOST_DIR)/%_test: kmod/core/host/%_test.c $(CORE_SRCS) $(CORE_HDRS) $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(HOST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) $(if $(filter stress_test,$*_test),,$(SANITIZE)) \
 		-isystem $(KSFT_DIR)/arena -o $@ $< $(CORE_SRCS) -lpthread
 
-$(HOST_DIR)/core_bench: kmod/host/core_bench.c $(CORE_SRCS) $(CORE_HDRS)
+$(HOST_DIR)/core_bench: kmod/core/host/core_bench.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(HOST_DIR)
 	$(CC) $(USER_CFLAGS) -O3 -o $@ $< $(CORE_SRCS) -lpthread
 
 # libFuzzer needs clang.
-$(HOST_DIR)/core_fuzz: kmod/host/core_fuzz.c $(CORE_SRCS) $(CORE_HDRS)
+$(HOST_DIR)/core_fuzz: kmod/core/host/core_fuzz.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(HOST_DIR)
 	$(CLANG) $(USER_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(CORE_SRCS)
@@ -226,7 +225,7 @@ DKMS_SRC	?= /usr/src/arena-$(DKMS_VERSION)
 dkms-source:
 	install -d $(DESTDIR)$(DKMS_SRC)
 	cp -R Kbuild kmod uapi $(DESTDIR)$(DKMS_SRC)/
-	rm -rf $(DESTDIR)$(DKMS_SRC)/kmod/host
+	rm -rf $(DESTDIR)$(DKMS_SRC)/kmod/core/host
 	sed 's|@VERSION@|$(DKMS_VERSION)|' packaging/dkms.conf > $(DESTDIR)$(DKMS_SRC)/dkms.conf
 
 check:

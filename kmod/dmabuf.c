@@ -2,16 +2,17 @@
 /*
  * Exporting grants as dma-bufs.
  *
- * An export is whole pages of one grant.  A grant never crosses a chunk, so
- * an export is one physically contiguous run and every attachment's
- * sg_table has one entry.  The dma-buf holds the grant; the grant lists its
- * exports (under exports_lock) so that ARENA_IOC_SYNC can reach their
- * attachments; each export lists its attachments (under its lock), which
- * CPU-access syncs walk.  Lock order: exports_lock, then an export's lock
- * (ARENA_IOC_SYNC); nothing else nests.
+ * An export is whole pages of one grant: a physically contiguous run per
+ * chunk it spans, so an attachment's sg_table has one entry per chunk (one,
+ * for every grant of today, which never crosses a chunk).  The dma-buf
+ * holds the grant; the grant lists its exports (under exports_lock) so that
+ * ARENA_IOC_SYNC can reach their attachments; each export lists its
+ * attachments (under its lock), which CPU-access syncs walk.  Lock order:
+ * exports_lock, then an export's lock (ARENA_IOC_SYNC); nothing else nests.
  *
- * The kernel mapping (vmap) is the direct map: chunks are lowmem, so the
- * range is already mapped contiguously and nothing has to be built.
+ * The kernel mapping (vmap) of an export within one chunk is the direct
+ * map: chunks are lowmem, so the range is already mapped contiguously.
+ * One that spans chunks is mapped with vmap().
  */
 
 #include <linux/dma-buf.h>
@@ -20,9 +21,10 @@
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
-#include "arena.h"
 #include "kcompat.h"
+#include "map.h"
 
 ARENA_IMPORT_NS(DMA_BUF);
 
@@ -43,9 +45,35 @@ struct arena_attachment {
 	bool mapped;
 };
 
-static struct page *arena_export_page(struct arena_dmabuf *exp)
+/* The export's first byte, in the arena's address space. */
+static u64 arena_export_start(const struct arena_dmabuf *exp)
 {
-	return arena_page(exp->grant->arena, exp->grant->offset + exp->offset);
+	return exp->grant->offset + exp->offset;
+}
+
+/* How many chunks the export touches: the runs of its sg_table. */
+static unsigned int arena_export_runs(const struct arena_dmabuf *exp)
+{
+	u64 chunk = arena_chunk_size(exp->grant->arena);
+	u64 start = arena_export_start(exp);
+
+	return (round_up(start + exp->size, chunk) - round_down(start, chunk)) / chunk;
+}
+
+/* One entry per chunk the export touches, in order. */
+static void arena_export_fill_sg(struct arena_dmabuf *exp, struct sg_table *sgt)
+{
+	struct arena *arena = exp->grant->arena;
+	u64 chunk = arena_chunk_size(arena);
+	u64 at = arena_export_start(exp), end = at + exp->size, n;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i) {
+		n = min(end, round_down(at, chunk) + chunk) - at;
+		sg_set_page(sg, arena_page(arena, at), n, 0);
+		at += n;
+	}
 }
 
 static int arena_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
@@ -57,12 +85,12 @@ static int arena_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachment
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	ret = sg_alloc_table(&a->sgt, 1, GFP_KERNEL);
+	ret = sg_alloc_table(&a->sgt, arena_export_runs(exp), GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
 	}
-	sg_set_page(a->sgt.sgl, arena_export_page(exp), exp->size, 0);
+	arena_export_fill_sg(exp, &a->sgt);
 	a->dev = attach->dev;
 	attach->priv = a;
 	mutex_lock(&exp->lock);
@@ -118,21 +146,35 @@ static void arena_dmabuf_unmap(struct dma_buf_attachment *attach, struct sg_tabl
  * DMA API requires (a device that only reads the memory has nothing to
  * give back to the CPU, whatever the CPU means to do).
  */
+static void arena_attachment_sync(struct arena_attachment *a, u64 offset, u64 len,
+				  bool for_cpu)
+{
+	struct scatterlist *sg;
+	u64 pos = 0, lo, hi;
+	unsigned int i;
+
+	/* The DMA segments cover the export in order, each run at @pos. */
+	for_each_sgtable_dma_sg(&a->sgt, sg, i) {
+		lo = max(offset, pos);
+		hi = min(offset + len, pos + sg_dma_len(sg));
+		if (lo < hi && for_cpu)
+			dma_sync_single_range_for_cpu(a->dev, sg_dma_address(sg), lo - pos,
+						      hi - lo, a->dir);
+		else if (lo < hi)
+			dma_sync_single_range_for_device(a->dev, sg_dma_address(sg), lo - pos,
+							 hi - lo, a->dir);
+		pos += sg_dma_len(sg);
+	}
+}
+
 static void arena_export_sync(struct arena_dmabuf *exp, u64 offset, u64 len, bool for_cpu)
 {
 	struct arena_attachment *a;
 
 	mutex_lock(&exp->lock);
-	list_for_each_entry(a, &exp->attachments, node) {
-		if (!a->mapped)
-			continue;
-		if (for_cpu)
-			dma_sync_single_range_for_cpu(a->dev, sg_dma_address(a->sgt.sgl),
-						      offset, len, a->dir);
-		else
-			dma_sync_single_range_for_device(a->dev, sg_dma_address(a->sgt.sgl),
-							 offset, len, a->dir);
-	}
+	list_for_each_entry(a, &exp->attachments, node)
+		if (a->mapped)
+			arena_attachment_sync(a, offset, len, for_cpu);
 	mutex_unlock(&exp->lock);
 }
 
@@ -156,27 +198,46 @@ static int arena_dmabuf_end_cpu(struct dma_buf *dmabuf, enum dma_data_direction 
 static int arena_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct arena_dmabuf *exp = dmabuf->priv;
-	struct arena_vma *av;
+	int ret;
 
 	if (!(vma->vm_flags & VM_MAYSHARE))	/* MAP_SHARED, even read-only */
 		return -EINVAL;
-	av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
-	if (!av)
-		return -ENOMEM;
 	arena_grant_get(exp->grant);
-	av->grant = exp->grant;
-	av->arena = exp->grant->arena;
-	av->start = exp->grant->offset + exp->offset;
-	av->size = exp->size;
-	av->pgoff = 0;
-	arena_vma_install(vma, av);
-	return 0;
+	ret = arena_map_grant(vma, exp->grant, arena_export_start(exp), exp->size, 0);
+	if (ret)
+		arena_grant_put(exp->grant);
+	return ret;
 }
 
 static int arena_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
-	iosys_map_set_vaddr(map, page_address(arena_export_page(dmabuf->priv)));
+	struct arena_dmabuf *exp = dmabuf->priv;
+	struct arena *arena = exp->grant->arena;
+	unsigned long i, n = exp->size >> PAGE_SHIFT;
+	struct page **pages;
+	void *vaddr;
+
+	if (arena_export_runs(exp) == 1) {
+		vaddr = page_address(arena_page(arena, arena_export_start(exp)));
+	} else {
+		pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			pages[i] = arena_page(arena, arena_export_start(exp) + (i << PAGE_SHIFT));
+		vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+		kvfree(pages);
+		if (!vaddr)
+			return -ENOMEM;
+	}
+	iosys_map_set_vaddr(map, vaddr);
 	return 0;
+}
+
+static void arena_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	if (arena_export_runs(dmabuf->priv) > 1)
+		vunmap(map->vaddr);
 }
 
 static void arena_dmabuf_release(struct dma_buf *dmabuf)
@@ -187,7 +248,7 @@ static void arena_dmabuf_release(struct dma_buf *dmabuf)
 	mutex_lock(&grant->exports_lock);
 	list_del(&exp->node);
 	mutex_unlock(&grant->exports_lock);
-	atomic64_dec(&grant->arena->exported_grants);
+	atomic64_dec(&grant->arena->stats.exported_grants);
 	mutex_destroy(&exp->lock);
 	kfree(exp);
 	arena_grant_put(grant);
@@ -202,6 +263,7 @@ static const struct dma_buf_ops arena_dmabuf_ops = {
 	.end_cpu_access		= arena_dmabuf_end_cpu,
 	.mmap			= arena_dmabuf_mmap,
 	.vmap			= arena_dmabuf_vmap,
+	.vunmap			= arena_dmabuf_vunmap,
 	.release		= arena_dmabuf_release,
 };
 
@@ -258,7 +320,7 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	mutex_lock(&grant->exports_lock);
 	list_add(&exp->node, &grant->exports);
 	mutex_unlock(&grant->exports_lock);
-	atomic64_inc(&grant->arena->exported_grants);
+	atomic64_inc(&grant->arena->stats.exported_grants);
 
 	fd = dma_buf_fd(dmabuf, flags & O_CLOEXEC);
 	if (fd < 0)

@@ -15,9 +15,9 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 
-#include "arena.h"
+#include "file.h"
 
-struct arena *arena_default;
+struct arena *arena_default;	/* set before /dev/arena exists (main.c) */
 
 /**
  * arena_file_open() - set up an open file of /dev/arena or a named arena
@@ -47,7 +47,7 @@ int arena_file_open(struct file *file, struct arena *arena)
 	file->f_mapping = af->inode->i_mapping;
 	file->private_data = af;
 	if (arena) {
-		af->arena = arena;
+		af->arena = arena;	/* not yet seen by anyone else */
 		atomic_inc(&arena->holders);
 	}
 	return 0;
@@ -66,7 +66,7 @@ static int arena_open(struct inode *inode, struct file *file)
 }
 
 /**
- * arena_release() - the last reference to an arena file went
+ * arena_file_release() - the last reference to an arena file went
  * @inode: the device's inode
  * @file: the file
  *
@@ -75,7 +75,7 @@ static int arena_open(struct inode *inode, struct file *file)
  *
  * Return: 0.
  */
-static int arena_release(struct inode *inode, struct file *file)
+int arena_file_release(struct inode *inode, struct file *file)
 {
 	struct arena_file *af = file->private_data;
 	struct arena_grant *grant;
@@ -111,7 +111,7 @@ int arena_file_bind(struct file *file, struct arena *arena)
 	if (af->arena) {
 		ret = -EBUSY;
 	} else {
-		af->arena = arena;
+		WRITE_ONCE(af->arena, arena);	/* read lock-free by mmap, ioctl */
 		atomic_inc(&arena->holders);
 	}
 	mutex_unlock(&af->lock);
@@ -138,7 +138,7 @@ struct arena *arena_file_arena(struct file *file, bool bind_default)
 		arena = arena_default;
 		if (bind_default) {
 			arena_get(arena);
-			af->arena = arena;
+			WRITE_ONCE(af->arena, arena);
 			atomic_inc(&arena->holders);
 		}
 	}
@@ -146,51 +146,16 @@ struct arena *arena_file_arena(struct file *file, bool bind_default)
 	return arena ?: ERR_PTR(-ENODEV);
 }
 
-/**
- * arena_file_grant() - look up a handle
- * @file: an arena file
- * @handle: a handle of it
- *
- * Return: the grant with a reference, or NULL.
- */
-struct arena_grant *arena_file_grant(struct file *file, u64 handle)
-{
-	struct arena_file *af = file->private_data;
-	struct arena_grant *grant;
-
-	if (handle < ARENA_FIRST_HANDLE || handle > ARENA_MAX_HANDLE)
-		return NULL;
-	xa_lock(&af->handles);
-	grant = xa_load(&af->handles, handle);
-	if (grant)
-		arena_grant_get(grant);
-	xa_unlock(&af->handles);
-	return grant;
-}
-
 /* Writable (EPOLLOUT) while the smallest request could be granted. */
-static __poll_t arena_poll(struct file *file, poll_table *wait)
+__poll_t arena_file_poll(struct file *file, poll_table *wait)
 {
 	struct arena *arena = arena_file_arena(file, false);
 
 	if (IS_ERR(arena))
 		return EPOLLERR;
 	poll_wait(file, &arena->wait, wait);
-	return arena_has_space(arena) ? EPOLLOUT | EPOLLWRNORM : 0;
+	return arena->ops->has_space(arena->core) ? EPOLLOUT | EPOLLWRNORM : 0;
 }
 
-#define ARENA_FOPS(open_fn)						\
-	.owner			= THIS_MODULE,				\
-	.open			= open_fn,				\
-	.release		= arena_release,			\
-	.unlocked_ioctl		= arena_ioctl,				\
-	.compat_ioctl		= compat_ptr_ioctl,			\
-	.mmap			= arena_mmap,				\
-	.get_unmapped_area	= thp_get_unmapped_area,		\
-	.poll			= arena_poll,				\
-	.fsync			= noop_fsync,				\
-	.llseek			= noop_llseek
-
-/* /dev/arena, and the named arenas' nodes: the same but for open. */
-const struct file_operations arena_fops = { ARENA_FOPS(arena_open) };
-const struct file_operations arena_named_fops = { ARENA_FOPS(arena_named_open) };
+/* /dev/arena; named arenas' nodes have their own (ctl/named.c). */
+const struct file_operations arena_fops = { ARENA_FILE_FOPS(arena_open) };

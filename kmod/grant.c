@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Grants: one slot or block of an arena, refcounted.
+ * Grants: one slot or block of an arena, refcounted; and the workers that
+ * give their memory back.
  *
  * A grant's references are its handle, each VMA that maps it and (later)
  * each dma-buf exported from it.  When the last one drops, the memory is
@@ -40,10 +41,18 @@
 #include <linux/sched/user.h>	/* user->locked_vm */
 #include <linux/slab.h>
 
-#include "arena.h"
+#include "grant.h"
 #include "kcompat.h"
 
 #define ARENA_PIN_RECHECK	msecs_to_jiffies(20)
+
+ulong arena_zero_inline_max = 256 * 1024;	/* KUnit lowers it for a test */
+EXPORT_SYMBOL_IF_KUNIT(arena_zero_inline_max);
+module_param_named(zero_inline_max, arena_zero_inline_max, ulong, 0644);
+MODULE_PARM_DESC(zero_inline_max,
+		 "Released grants up to this many bytes are zeroed at once, larger ones by a worker (default 256 KiB)");
+
+static struct workqueue_struct *arena_wq;	/* zeroing and pin rechecks */
 
 static void arena_zero(struct arena *arena, u64 offset, u64 size, bool may_sleep)
 {
@@ -95,13 +104,7 @@ static void arena_uncharge_user(struct arena_grant *grant)
 /* Give the slot or block at @offset, allocated for @size bytes, back. */
 static void arena_core_free(struct arena *arena, u64 offset, u64 size)
 {
-	int ret;
-
-	if (arena->mode == ARENA_MODE_FIXED)
-		ret = arena_slots_free(&arena->slots, offset, size);
-	else
-		ret = arena_buddy_free(&arena->buddy, offset, size);
-	WARN_ON_ONCE(ret);
+	WARN_ON_ONCE(arena->ops->free(arena->core, offset, size));
 }
 
 /* The grant's memory is clean: give it back and wake whoever waits. */
@@ -111,14 +114,14 @@ static void arena_grant_return(struct arena_grant *grant)
 
 	arena_core_free(arena, grant->offset, grant->requested);
 	arena_uncharge_user(grant);
-	atomic64_dec(&arena->live_grants);
+	atomic64_dec(&arena->stats.live_grants);
 	atomic64_inc(&arena->returns);
 	wake_up_all(&arena->wait);
 	kfree(grant);
 	arena_put(arena);
 }
 
-void arena_zero_work(struct work_struct *work)
+static void arena_zero_work(struct work_struct *work)
 {
 	struct arena *arena = container_of(work, struct arena, zero_work);
 	struct arena_grant *grant;
@@ -162,15 +165,23 @@ static void arena_grant_clean(struct arena_grant *grant)
 }
 
 /*
- * Whether anyone but the arena holds the grant's chunk: its references
- * beyond the arena's own and one per PTE mapping (PMD entries take none)
- * come from get_user_pages().  Transient references only delay a return.
+ * Whether anyone but the arena holds one of the grant's chunks: a chunk's
+ * references beyond the arena's own and one per PTE mapping (PMD entries
+ * take none) come from get_user_pages().  Transient references only delay
+ * a return.
  */
 static bool arena_grant_pinned(struct arena_grant *grant)
 {
-	struct folio *folio = page_folio(arena_page(grant->arena, grant->offset));
+	struct arena *arena = grant->arena;
+	u64 at = round_down(grant->offset, arena_chunk_size(arena));
+	struct folio *folio;
 
-	return folio_ref_count(folio) > 1 + arena_folio_mapcount(folio);
+	for (; at < grant->offset + grant->size; at += arena_chunk_size(arena)) {
+		folio = page_folio(arena_page(arena, at));
+		if (folio_ref_count(folio) > 1 + arena_folio_mapcount(folio))
+			return true;
+	}
+	return false;
 }
 
 static void arena_pin_recheck(struct arena *arena)
@@ -181,7 +192,7 @@ static void arena_pin_recheck(struct arena *arena)
 		arena_put(arena);
 }
 
-void arena_pin_work(struct work_struct *work)
+static void arena_pin_work(struct work_struct *work)
 {
 	struct arena *arena = container_of(to_delayed_work(work), struct arena, pin_work);
 	struct arena_grant *grant, *next;
@@ -234,12 +245,31 @@ void arena_grant_put(struct arena_grant *grant)
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_grant_put);
 
+/*
+ * The allocator's entry point for @size, picked once per call: within a
+ * chunk a batch is one call, a span of chunks is one call per grant.
+ */
 static int arena_core_alloc(struct arena *arena, u64 size, unsigned int n,
 			    struct arena_block *blks)
 {
-	if (arena->mode == ARENA_MODE_FIXED)
-		return arena_slots_alloc_batch(&arena->slots, size, n, blks);
-	return arena_buddy_alloc_batch(&arena->buddy, size, n, blks);
+	const struct arena_core_ops *ops = arena->ops;
+	unsigned int i;
+	int ret = 0;
+
+	if (size <= arena_chunk_size(arena))
+		return ops->alloc_batch(arena->core, size, n, blks);
+	for (i = 0; i < n; i++) {
+		ret = ops->alloc_span(arena->core, size, &blks[i]);
+		if (ret)
+			break;
+	}
+	return i ?: ret;
+}
+
+/* Wait for the grants being zeroed to be back. */
+void arena_flush_zeroing(struct arena *arena)
+{
+	flush_work(&arena->zero_work);
 }
 
 /**
@@ -276,7 +306,7 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 	got = arena_core_alloc(arena, size, n, blks);
 	if (got == -ENOSPC && atomic_read(&arena->zeroing)) {
 		/* Space being zeroed is not missing space: wait and retry. */
-		flush_work(&arena->zero_work);
+		arena_flush_zeroing(arena);
 		got = arena_core_alloc(arena, size, n, blks);
 	}
 	if (got == -ENOSPC)
@@ -291,7 +321,7 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 			ret = arena_charge_user(grant->locked_pages, &grant->charged_cred);
 			/* The caller's grants being zeroed are not the caller's to count. */
 			if (ret && atomic_read(&arena->zeroing)) {
-				flush_work(&arena->zero_work);
+				arena_flush_zeroing(arena);
 				ret = arena_charge_user(grant->locked_pages, &grant->charged_cred);
 			}
 			if (ret)
@@ -306,7 +336,7 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		grant->size = blks[made].size;
 		grant->capacity = blks[made].capacity;
 		grant->requested = size;
-		atomic64_inc(&arena->live_grants);
+		atomic64_inc(&arena->stats.live_grants);
 	}
 	if (got > 0 && made < (unsigned int)got) {
 		/* Beyond the caller's share: the rest go straight back. */
@@ -358,3 +388,42 @@ int arena_grant_alloc_wait(struct arena *arena, u64 size, bool wait,
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_grant_alloc_wait);
+
+/**
+ * arena_create() - make an arena with the geometry of @c
+ * @c: the geometry and flags, as ARENA_IOC_CREATE takes them
+ * @kind: ARENA_KIND_*
+ * @one_domain: its holders are one trust domain (private arenas, named
+ *	arenas made so): the whole arena may be mapped, and grants may share
+ *	pages or skip zeroing.  Otherwise each holder sees only its grants.
+ * @extack: receives the reason for a failure (netlink's extended ack), or NULL
+ *
+ * The arena is not yet visible over netlink: the caller finishes it
+ * (a name, a device node) and then calls arena_register().
+ *
+ * Return: the arena with one reference, or an ERR_PTR as arena_new() says.
+ */
+struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_domain,
+			   struct netlink_ext_ack *extack)
+{
+	struct arena *arena = arena_new(c, kind, one_domain, extack);
+
+	if (!IS_ERR(arena)) {
+		INIT_WORK(&arena->zero_work, arena_zero_work);
+		INIT_DELAYED_WORK(&arena->pin_work, arena_pin_work);
+	}
+	return arena;
+}
+EXPORT_SYMBOL_IF_KUNIT(arena_create);
+
+int arena_grant_init(void)
+{
+	arena_wq = alloc_workqueue("arena_zero", WQ_UNBOUND, 0);
+	return arena_wq ? 0 : -ENOMEM;
+}
+
+/* Context: module unload; finishes the zeroing and rechecks still queued. */
+void arena_grant_exit(void)
+{
+	destroy_workqueue(arena_wq);
+}

@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "arena.h"
+#include "file.h"
 
 /* The first published size of each struct; they only grow. */
 #define ARENA_INFO_SIZE_VER0		offsetofend(struct arena_info, exported_grants)
@@ -69,49 +69,11 @@ static long arena_ioc_create(struct file *file, void __user *uarg, size_t usize)
 	return ret;
 }
 
-/* Give @grant a handle in @file; the handle takes the grant's reference. */
-static int arena_add_handle(struct file *file, struct arena_grant *grant, u32 *handle)
-{
-	struct arena_file *af = file->private_data;
-	int ret;
-
-	ret = xa_alloc_cyclic(&af->handles, handle, grant,
-			      XA_LIMIT(ARENA_FIRST_HANDLE, ARENA_MAX_HANDLE),
-			      &af->next_handle, GFP_KERNEL_ACCOUNT);
-	if (ret < 0)
-		return ret == -EBUSY ? -ENOSPC : ret;
-	grant->cookie = (u64)*handle << ARENA_COOKIE_SHIFT;
-	return 0;
-}
-
-/* Drop @handle of @file; NULL if it is none. */
-static struct arena_grant *arena_take_handle(struct file *file, u64 handle)
-{
-	struct arena_file *af = file->private_data;
-
-	if (handle < ARENA_FIRST_HANDLE || handle > ARENA_MAX_HANDLE)
-		return NULL;
-	return xa_erase(&af->handles, handle);
-}
-
-/*
- * Undo arena_add_handle() when the caller could not be told the handle.
- * Another thread of the process may have freed it meanwhile (handles are
- * guessable), so only a handle still naming @grant is dropped.
- */
-static void arena_drop_handle(struct file *file, u32 handle, struct arena_grant *grant)
-{
-	struct arena_file *af = file->private_data;
-
-	if (xa_cmpxchg(&af->handles, handle, grant, NULL, 0) == grant)
-		arena_grant_put(grant);
-}
-
 static void arena_describe(const struct arena_grant *grant, u32 handle,
 			   struct arena_grant_desc *d)
 {
 	d->handle = handle;
-	d->offset = grant->cookie;
+	d->offset = arena_handle_cookie(handle);
 	d->granted = grant->capacity;
 	d->arena_offset = grant->offset;
 }
@@ -150,7 +112,7 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 		return ret;
 	}
 	a.handle = handle;
-	a.offset = grant->cookie;
+	a.offset = arena_handle_cookie(handle);
 	a.granted = grant->capacity;
 	a.arena_offset = grant->offset;
 	ret = copy_out(uarg, usize, &a, sizeof(a));
@@ -178,28 +140,67 @@ static long arena_ioc_free(struct file *file, void __user *uarg, size_t usize)
 	return 0;
 }
 
+/*
+ * Give each of the @got grants a handle, for as many as can have one; the
+ * rest go straight back.  As in arena_ioc_alloc(), each published grant
+ * keeps a reference of the caller's until it has been described.
+ *
+ * Return: how many have a handle.
+ */
+static unsigned int arena_publish_batch(struct file *file, struct arena_grant **grants,
+					unsigned int got, u32 *handles)
+{
+	unsigned int i, done;
+
+	for (i = 0; i < got; i++) {
+		arena_grant_get(grants[i]);
+		if (arena_add_handle(file, grants[i], &handles[i])) {
+			arena_grant_put(grants[i]);
+			break;
+		}
+	}
+	for (done = i; i < got; i++)
+		arena_grant_put(grants[i]);
+	return done;
+}
+
+/* Describe the @b->done published grants to userspace. */
+static int arena_report_batch(struct arena_alloc_batch *b, void __user *uarg, size_t usize,
+			      struct arena_grant **grants, const u32 *handles)
+{
+	struct arena_grant_desc __user *out = u64_to_user_ptr(b->grants);
+	struct arena_grant_desc d;
+	unsigned int i;
+
+	for (i = 0; i < b->done; i++) {
+		arena_describe(grants[i], handles[i], &d);
+		if (copy_to_user(&out[i], &d, sizeof(d)))
+			return -EFAULT;
+	}
+	return copy_out(uarg, usize, b, sizeof(*b));
+}
+
 static long arena_ioc_alloc_batch(struct file *file, void __user *uarg, size_t usize)
 {
-	struct arena_grant_desc __user *out;
-	struct { struct arena_grant *grant; u32 handle; } *made;
 	struct arena_grant **grants;
 	struct arena_alloc_batch b;
 	struct arena *arena;
-	int ret, got, i;
+	unsigned int i;
+	u32 *handles;
+	int ret, got;
 
 	ret = copy_struct_from_user(&b, sizeof(b), uarg, usize);
 	if (ret)
 		return ret;
 	if (b.flags || b.pad || !b.count || b.count > ARENA_BATCH_MAX)
 		return -EINVAL;
-	out = u64_to_user_ptr(b.grants);
 	arena = arena_file_arena(file, true);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
 
 	grants = kvmalloc_array(b.count, sizeof(*grants), GFP_KERNEL);
-	made = kvmalloc_array(b.count, sizeof(*made), GFP_KERNEL);
-	if (!grants || !made) {
+	handles = kvmalloc_array(b.count, sizeof(*handles), GFP_KERNEL);
+	if (!grants || !handles) {
 		ret = -ENOMEM;
 		goto free;
 	}
@@ -208,40 +209,16 @@ static long arena_ioc_alloc_batch(struct file *file, void __user *uarg, size_t u
 		ret = got;
 		goto free;
 	}
-	/*
-	 * Handles for as many as can have one; the rest go straight back.  As
-	 * in arena_ioc_alloc(), a reference of our own outlives publication.
-	 */
-	for (i = 0; i < got; i++) {
-		made[i].grant = grants[i];
-		arena_grant_get(grants[i]);
-		if (arena_add_handle(file, grants[i], &made[i].handle)) {
-			arena_grant_put(grants[i]);
-			break;
-		}
-	}
-	b.done = i;
-	for (; i < got; i++)
-		arena_grant_put(grants[i]);
-	ret = b.done ? 0 : -ENOMEM;
-
-	for (i = 0; !ret && i < b.done; i++) {
-		struct arena_grant_desc d;
-
-		arena_describe(made[i].grant, made[i].handle, &d);
-		if (copy_to_user(&out[i], &d, sizeof(d)))
-			ret = -EFAULT;
-	}
-	if (!ret)
-		ret = copy_out(uarg, usize, &b, sizeof(b));
+	b.done = arena_publish_batch(file, grants, got, handles);
+	ret = b.done ? arena_report_batch(&b, uarg, usize, grants, handles) : -ENOMEM;
 	for (i = 0; i < b.done; i++) {
 		/* Nothing was learnt: every grant of this call goes back. */
 		if (ret)
-			arena_drop_handle(file, made[i].handle, made[i].grant);
-		arena_grant_put(made[i].grant);
+			arena_drop_handle(file, handles[i], grants[i]);
+		arena_grant_put(grants[i]);
 	}
 free:
-	kvfree(made);
+	kvfree(handles);
 	kvfree(grants);
 	return ret;
 }

@@ -3,20 +3,19 @@
  * arena: huge-page-backed, physically contiguous memory for userspace
  * through /dev/arena.
  *
- * This file holds the module parameters, the default arena they describe
- * and the device.  Documentation/design.rst describes the whole; the
- * parameters are documented in Documentation/admin-guide.rst.
+ * This file, the top layer, brings the layers up and down in order, and
+ * holds the device and the default arena with their parameters; the other
+ * parameters live with the code that reads them.  arena.h draws the
+ * layers, Documentation/design.rst describes the whole, and the parameters
+ * are documented in Documentation/admin-guide.rst.
  */
 
-#include <linux/mm.h>		/* before huge_mm.h on 6.1 */
-#include <linux/huge_mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
 #include <linux/string.h>
 
-#include "arena.h"
-#include "kcompat.h"
+#include "ctl/ctl.h"
 
 static ulong default_size = 64UL << 20;
 module_param(default_size, ulong, 0444);
@@ -42,27 +41,9 @@ module_param(default_node, int, 0444);
 MODULE_PARM_DESC(default_node,
 		 "NUMA node of the default arena (-1: the loading CPU's, the default)");
 
-unsigned int arena_default_chunk_order = HPAGE_PMD_ORDER;
-module_param_named(chunk_order, arena_default_chunk_order, uint, 0444);
-MODULE_PARM_DESC(chunk_order,
-		 "Default chunk order: chunks are PAGE_SIZE << order bytes (default 9, 2 MiB)");
-
-static ulong max_memory;
-module_param(max_memory, ulong, 0444);
-MODULE_PARM_DESC(max_memory,
-		 "Bytes all arenas together may hold (0: half of RAM, the default)");
-
-ulong arena_zero_inline_max = 256 * 1024;
-EXPORT_SYMBOL_IF_KUNIT(arena_zero_inline_max);
-module_param_named(zero_inline_max, arena_zero_inline_max, ulong, 0644);
-MODULE_PARM_DESC(zero_inline_max,
-		 "Released grants up to this many bytes are zeroed at once, larger ones by a worker (default 256 KiB)");
-
 static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Mode of /dev/arena (default 0600)");
-
-struct workqueue_struct *arena_wq;
 
 static struct miscdevice arena_misc = {
 	.minor		= MISC_DYNAMIC_MINOR,
@@ -109,10 +90,10 @@ static int __init arena_make_default(void)
 /**
  * arena_init() - check the parameters, then bring the module up
  *
- * Context: module load.  The zeroing workqueue, the pseudo filesystem,
- * named arenas and the default arena come first; the netlink family and
- * /dev/arena, the ways in, last, so that nothing can reach a part that is
- * not ready.
+ * Context: module load.  The layers come up from the bottom: the memory
+ * cap, the grant workers, the inodes' filesystem, named arenas and the
+ * default arena; the netlink family, its events and /dev/arena, the ways
+ * in, last, so that nothing can reach a part that is not ready.
  *
  * Return: 0, -EINVAL for a bad parameter, or what a step returned.
  */
@@ -124,23 +105,20 @@ static int __init arena_init(void)
 		pr_err("dev_mode %#o is not a permission mode\n", dev_mode);
 		return -EINVAL;
 	}
-	if (arena_default_chunk_order > ARENA_MAX_PAGE_ORDER) {
-		pr_err("chunk_order %u exceeds the page allocator's %u\n",
-		       arena_default_chunk_order, ARENA_MAX_PAGE_ORDER);
-		return -EINVAL;
-	}
-	arena_max_memory = max_memory ?: (u64)totalram_pages() << PAGE_SHIFT >> 1;
 	arena_misc.mode = dev_mode;
 
-	arena_wq = alloc_workqueue("arena_zero", WQ_UNBOUND, 0);
-	if (!arena_wq)
-		return -ENOMEM;
-	ret = arena_fs_init();
+	ret = arena_backing_init();
 	if (ret)
-		goto destroy_wq;
+		return ret;
+	ret = arena_grant_init();
+	if (ret)
+		goto backing_exit;
+	ret = arena_inode_init();
+	if (ret)
+		goto grant_exit;
 	ret = arena_named_init();
 	if (ret)
-		goto fs_exit;
+		goto inode_exit;
 	ret = arena_make_default();
 	if (ret)
 		goto named_exit;
@@ -148,11 +126,16 @@ static int __init arena_init(void)
 	ret = arena_nl_init();
 	if (ret)
 		goto put_default;
-	ret = misc_register(&arena_misc);
+	ret = arena_events_init();
 	if (ret)
 		goto nl_exit;
+	ret = misc_register(&arena_misc);
+	if (ret)
+		goto events_exit;
 	return 0;
 
+events_exit:
+	arena_events_exit();
 nl_exit:
 	arena_nl_exit();
 put_default:
@@ -160,10 +143,12 @@ put_default:
 		arena_put(arena_default);
 named_exit:
 	arena_named_exit();
-fs_exit:
-	arena_fs_exit();
-destroy_wq:
-	destroy_workqueue(arena_wq);
+inode_exit:
+	arena_inode_exit();
+grant_exit:
+	arena_grant_exit();
+backing_exit:
+	arena_backing_exit();
 	return ret;
 }
 
@@ -177,14 +162,16 @@ destroy_wq:
 static void __exit arena_exit(void)
 {
 	misc_deregister(&arena_misc);
+	arena_events_exit();
 	arena_nl_exit();
 	/* No file holds the module now, so no named arena is in use. */
 	arena_named_exit();
 	/* Grants released just before unload may still be zeroing: finish. */
-	destroy_workqueue(arena_wq);
+	arena_grant_exit();
 	if (arena_default)
 		arena_put(arena_default);
-	arena_fs_exit();
+	arena_inode_exit();
+	arena_backing_exit();
 }
 
 module_init(arena_init);

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Mapping arena memory.
- *
- * An mmap offset is a cookie (see arena.h): a grant's, the whole arena's,
- * or 0 for an implicit grant from the default arena.  Every mapping is
- * MAP_SHARED, VM_DONTEXPAND and VM_MIXEDMAP, and holds what it maps.
+ * Mapping arena memory: a grant, part of one (a dma-buf's), or the whole
+ * arena, as the caller's ->mmap decided.  Every mapping is MAP_SHARED,
+ * VM_DONTEXPAND and VM_MIXEDMAP, and holds what it maps.
  *
  * Two kinds of entries, both of which get_user_pages() accepts, so that
  * the mappings serve O_DIRECT and io_uring:
@@ -22,11 +20,10 @@
 
 #include <linux/mm.h>		/* before huge_mm.h on 6.1 */
 #include <linux/huge_mm.h>
-#include <linux/file.h>
 #include <linux/slab.h>
 
-#include "arena.h"
 #include "kcompat.h"
+#include "map.h"
 
 #define ARENA_FAULT_BATCH	32	/* pages per vm_insert_pages() call */
 
@@ -171,7 +168,7 @@ static vm_fault_t arena_fault(struct vm_fault *vmf)
 	err = arena_insert_ptes(vmf->vma, start, end, rel);
 	if (err)
 		return vmf_error(err);
-	atomic64_inc(&av->arena->pte_faults);
+	atomic64_inc(&av->arena->stats.pte_faults);
 	return VM_FAULT_NOPAGE;
 }
 
@@ -205,7 +202,7 @@ static vm_fault_t arena_pmd_fault(struct vm_fault *vmf)
 	 */
 	ret = vmf_insert_pfn_pmd(vmf, arena_pfn(pfn), vmf->flags & FAULT_FLAG_WRITE);
 	if (ret == VM_FAULT_NOPAGE)
-		atomic64_inc(&av->arena->pmd_faults);
+		atomic64_inc(&av->arena->stats.pmd_faults);
 	return ret;
 }
 
@@ -243,92 +240,11 @@ static void arena_prefault(struct vm_area_struct *vma)
 	}
 }
 
-static int arena_mmap_setup(struct file *file, struct vm_area_struct *vma,
-			    struct arena_vma *av)
-{
-	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	u64 len = vma->vm_end - vma->vm_start;
-	struct arena *arena;
-	u64 in;
-	int ret;
-
-	if (off == 0) {
-		/* An implicit grant of the mapping's length: allocating needs write. */
-		if (!(file->f_mode & FMODE_WRITE))
-			return -EACCES;
-		arena = arena_file_arena(file, true);
-		if (IS_ERR(arena))
-			return PTR_ERR(arena);
-		/*
-		 * A mapping is whole pages: a slot that does not start on one
-		 * would share its first page with the slot before it.
-		 */
-		if (arena->mode == ARENA_MODE_FIXED && !PAGE_ALIGNED(arena->slot_size))
-			return -EINVAL;
-		ret = arena_grants_alloc(arena, len, 1, &av->grant);
-		if (ret < 0)
-			return ret == -ENOSPC ? -ENOMEM : ret;
-		if (WARN_ON_ONCE(!PAGE_ALIGNED(av->grant->offset))) {
-			arena_grant_put(av->grant);
-			return -EINVAL;
-		}
-		av->grant->cookie = 0;
-		av->arena = arena;
-		av->start = av->grant->offset;
-		av->size = av->grant->size;
-		av->pgoff = 0;
-		return 0;
-	}
-	if (off < ARENA_WHOLE_COOKIE)
-		return -EINVAL;
-
-	if (off >> ARENA_COOKIE_SHIFT == ARENA_WHOLE_COOKIE >> ARENA_COOKIE_SHIFT) {
-		struct arena_file *af = file->private_data;
-
-		/* An arena shared by several users is nobody's to map whole. */
-		arena = READ_ONCE(af->arena);
-		if (!arena || !arena->one_domain)
-			return -EACCES;
-		/* Offsets from 4 GiB on are grant cookies (see arena.h). */
-		if (arena->size > ARENA_WHOLE_SPAN)
-			return -EOVERFLOW;
-		in = off - ARENA_WHOLE_COOKIE;
-		if (in >= arena->size || len > arena->size - in)
-			return -EINVAL;
-		arena_get(arena);
-		av->arena = arena;
-		av->start = 0;
-		av->size = arena->size;
-		av->pgoff = ARENA_WHOLE_COOKIE >> PAGE_SHIFT;
-		return 0;
-	}
-
-	av->grant = arena_file_grant(file, off >> ARENA_COOKIE_SHIFT);
-	if (!av->grant)
-		return -EINVAL;
-	av->arena = av->grant->arena;
-	in = off & (ARENA_WHOLE_COOKIE - 1);
-	/* A grant that does not start on a page is mapped through the whole arena. */
-	if (!PAGE_ALIGNED(av->grant->offset) || in >= av->grant->size ||
-	    len > PAGE_ALIGN(av->grant->size) - in) {
-		arena_grant_put(av->grant);
-		return -EINVAL;
-	}
-	av->start = av->grant->offset;
-	av->size = av->grant->size;
-	av->pgoff = av->grant->cookie >> PAGE_SHIFT;
-	return 0;
-}
-
-/**
- * arena_vma_install() - make @vma a mapping of what @av describes
- * @vma: a new shared VMA, from ->mmap of /dev/arena or of a dma-buf; it
- *	keeps its file, as every shared VMA must
- * @av: its tracker, holding what it maps; @vma owns it from now on
- *
+/*
+ * Make @vma a mapping of what @av describes; @vma owns @av from now on.
  * Nothing here fails: a failed ->mmap is not ->close()d.
  */
-void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
+static void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
 {
 	av->vma = vma;
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
@@ -341,33 +257,50 @@ void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
 }
 
 /**
- * arena_mmap() - map a grant, an implicit grant or the whole arena
- * @file: an open arena file
- * @vma: the new mapping; its page offset is a cookie (see arena.h)
+ * arena_map_grant() - make @vma a mapping of part of @grant
+ * @vma: a new shared VMA, from an ->mmap; it keeps its file, as every
+ *	shared VMA must
+ * @grant: the grant; the mapping takes over the caller's reference
+ * @start: the first byte mapped, in the arena's address space
+ * @size: bytes from @start that the VMA may reach
+ * @pgoff: the page offset of @vma at which @start is mapped
  *
- * Only shared mappings are allowed.  Pages are inserted at fault time
- * (or at once for ARENA_CREATE_PREFAULT arenas); the VMA holds what it
- * maps through a struct arena_vma.
+ * Pages are inserted at fault time, or at once for ARENA_CREATE_PREFAULT
+ * arenas.
  *
- * Return: 0, -EINVAL for a private mapping or a bad cookie or range,
- * -EFBIG, -EACCES, -EOVERFLOW, -EDQUOT or -ENOMEM as described in abi.rst.
+ * Return: 0, or -ENOMEM (the reference is then still the caller's).
  */
-int arena_mmap(struct file *file, struct vm_area_struct *vma)
+int arena_map_grant(struct vm_area_struct *vma, struct arena_grant *grant,
+		    u64 start, u64 size, pgoff_t pgoff)
 {
-	struct arena_vma *av;
-	int ret;
+	struct arena_vma *av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
 
-	/* MAP_SHARED (VM_SHARED is dropped for files opened read-only). */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
 	if (!av)
 		return -ENOMEM;
-	ret = arena_mmap_setup(file, vma, av);
-	if (ret) {
-		kfree(av);
-		return ret;
-	}
+	*av = (struct arena_vma){
+		.grant = grant, .arena = grant->arena,
+		.start = start, .size = size, .pgoff = pgoff,
+	};
+	arena_vma_install(vma, av);
+	return 0;
+}
+
+/**
+ * arena_map_whole() - make @vma a mapping of the whole of @arena
+ * @vma: a new shared VMA, within the arena
+ * @arena: the arena; the mapping takes a reference of its own
+ * @pgoff: the page offset of @vma at which the arena's first byte is mapped
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int arena_map_whole(struct vm_area_struct *vma, struct arena *arena, pgoff_t pgoff)
+{
+	struct arena_vma *av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
+
+	if (!av)
+		return -ENOMEM;
+	arena_get(arena);
+	*av = (struct arena_vma){ .arena = arena, .size = arena->size, .pgoff = pgoff };
 	arena_vma_install(vma, av);
 	return 0;
 }

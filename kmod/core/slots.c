@@ -333,3 +333,53 @@ size_t arena_slots_metadata_bytes(const struct arena_slots *s)
 	return sizeof(*s) + s->nr_words * sizeof(*s->words) +
 	       nr_cpu_ids * sizeof(struct arena_core_pcpu);
 }
+
+/* Slots never cross a chunk: a span larger than one is never a slot. */
+static int slots_alloc_span(void __always_unused *core, u64 __always_unused size,
+			    struct arena_block __always_unused *blk)
+{
+	return -EFBIG;
+}
+
+static int slots_alloc_batch(void *core, u64 size, unsigned int n, struct arena_block *blks)
+{
+	return arena_slots_alloc_batch(core, size, n, blks);
+}
+
+static int slots_free(void *core, u64 offset, u64 size)
+{
+	return arena_slots_free(core, offset, size);
+}
+
+static void slots_stats(void *core, struct arena_core_stats *st)
+{
+	arena_slots_stats(core, st);
+}
+
+static bool slots_has_space(void *core)
+{
+	struct arena_core_stats st;
+
+	arena_slots_stats(core, &st);
+	return st.largest_free_block != 0;
+}
+
+static size_t slots_metadata_bytes(const void *core)
+{
+	return arena_slots_metadata_bytes(core);
+}
+
+static void slots_destroy(void *core)
+{
+	arena_slots_destroy(core);
+}
+
+const struct arena_core_ops arena_slots_ops = {
+	.alloc_batch	= slots_alloc_batch,
+	.alloc_span	= slots_alloc_span,
+	.free		= slots_free,
+	.has_space	= slots_has_space,
+	.stats		= slots_stats,
+	.metadata_bytes	= slots_metadata_bytes,
+	.destroy	= slots_destroy,
+};

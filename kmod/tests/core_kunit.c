@@ -15,9 +15,9 @@
 #include <linux/sizes.h>
 #include <linux/workqueue.h>
 
-#include "../buddy.h"
+#include "../core/buddy.h"
 #include "../kcompat.h"
-#include "../slots.h"
+#include "../core/slots.h"
 
 static struct arena_core_stats buddy_stats(struct arena_buddy *b)
 {

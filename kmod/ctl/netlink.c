@@ -17,7 +17,7 @@
 #include <linux/cred.h>
 #include <net/genetlink.h>
 
-#include "arena.h"
+#include "ctl.h"
 
 static const struct nla_policy arena_get_policy[ARENA_A_MAX + 1] = {
 	[ARENA_A_ID]		= { .type = NLA_U32 },
@@ -47,7 +47,6 @@ static const struct nla_policy arena_del_policy[ARENA_A_MAX + 1] = {
 };
 
 static struct genl_family arena_nl_family;
-static bool arena_nl_ready;
 
 static int put_u64(struct sk_buff *skb, int type, u64 value, int pad)
 {
@@ -79,33 +78,54 @@ static int arena_nl_fill_stats(struct sk_buff *skb, const struct arena_info *inf
 	return 0;
 }
 
+/* Who it is: id, kind, name and node of a named arena, its maker. */
+static int arena_nl_fill_ident(struct sk_buff *skb, struct arena *arena)
+{
+	bool named = arena->kind == ARENA_KIND_NAMED;
+
+	if (nla_put_u32(skb, ARENA_A_ID, arena->id) ||
+	    nla_put_u32(skb, ARENA_A_KIND, arena->kind) ||
+	    (named && nla_put_string(skb, ARENA_A_NAME, arena->name)) ||
+	    (named && nla_put_u32(skb, ARENA_A_DEV_UID,
+				  from_kuid_munged(&init_user_ns, arena->perm.uid))) ||
+	    (named && nla_put_u32(skb, ARENA_A_DEV_GID,
+				  from_kgid_munged(&init_user_ns, arena->perm.gid))) ||
+	    (named && nla_put_u32(skb, ARENA_A_DEV_MODE, arena->perm.mode)) ||
+	    nla_put_u32(skb, ARENA_A_OWNER_UID, from_kuid_munged(&init_user_ns, arena->owner)) ||
+	    nla_put_u32(skb, ARENA_A_OWNER_PID, arena->owner_pid))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* How it is made: mode, flags, node, chunks and the mode's geometry. */
+static int arena_nl_fill_geometry(struct sk_buff *skb, const struct arena_info *info)
+{
+	if (nla_put_u32(skb, ARENA_A_MODE, info->mode) ||
+	    nla_put_u32(skb, ARENA_A_FLAGS, info->flags) ||
+	    nla_put_s32(skb, ARENA_A_NODE, info->node) ||
+	    nla_put_u32(skb, ARENA_A_CHUNK_ORDER, info->chunk_order) ||
+	    put_u64(skb, ARENA_A_NR_CHUNKS, info->nr_chunks, ARENA_A_PAD) ||
+	    put_u64(skb, ARENA_A_SIZE, info->size, ARENA_A_PAD))
+		return -EMSGSIZE;
+	if (info->mode == ARENA_MODE_BUDDY &&
+	    (put_u64(skb, ARENA_A_MIN_BLOCK, info->min_block, ARENA_A_PAD) ||
+	     put_u64(skb, ARENA_A_MAX_BLOCK, info->max_block, ARENA_A_PAD)))
+		return -EMSGSIZE;
+	if (info->mode == ARENA_MODE_FIXED &&
+	    (put_u64(skb, ARENA_A_SLOT_SIZE, info->slot_size, ARENA_A_PAD) ||
+	     put_u64(skb, ARENA_A_SLOT_COUNT, info->slot_count, ARENA_A_PAD) ||
+	     put_u64(skb, ARENA_A_ALIGN, info->align, ARENA_A_PAD)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* One arena's attributes; the caller holds it. */
 static int arena_nl_fill(struct sk_buff *skb, struct arena *arena)
 {
 	struct arena_info info;
 
 	arena_fill_info(arena, &info);
-	if (nla_put_u32(skb, ARENA_A_ID, arena->id) ||
-	    nla_put_u32(skb, ARENA_A_KIND, arena->kind) ||
-	    (arena->kind == ARENA_KIND_NAMED &&
-	     (nla_put_string(skb, ARENA_A_NAME, arena->name) ||
-	      nla_put_u32(skb, ARENA_A_DEV_UID, from_kuid_munged(&init_user_ns, arena->dev_uid)) ||
-	      nla_put_u32(skb, ARENA_A_DEV_GID, from_kgid_munged(&init_user_ns, arena->dev_gid)) ||
-	      nla_put_u32(skb, ARENA_A_DEV_MODE, arena->dev_mode))) ||
-	    nla_put_u32(skb, ARENA_A_OWNER_UID, from_kuid_munged(&init_user_ns, arena->owner)) ||
-	    nla_put_u32(skb, ARENA_A_OWNER_PID, arena->owner_pid) ||
-	    nla_put_u32(skb, ARENA_A_MODE, info.mode) ||
-	    nla_put_u32(skb, ARENA_A_FLAGS, info.flags) ||
-	    nla_put_s32(skb, ARENA_A_NODE, info.node) ||
-	    nla_put_u32(skb, ARENA_A_CHUNK_ORDER, info.chunk_order) ||
-	    put_u64(skb, ARENA_A_NR_CHUNKS, info.nr_chunks, ARENA_A_PAD) ||
-	    put_u64(skb, ARENA_A_SIZE, info.size, ARENA_A_PAD) ||
-	    (info.mode == ARENA_MODE_BUDDY &&
-	     (put_u64(skb, ARENA_A_MIN_BLOCK, info.min_block, ARENA_A_PAD) ||
-	      put_u64(skb, ARENA_A_MAX_BLOCK, info.max_block, ARENA_A_PAD))) ||
-	    (info.mode == ARENA_MODE_FIXED &&
-	     (put_u64(skb, ARENA_A_SLOT_SIZE, info.slot_size, ARENA_A_PAD) ||
-	      put_u64(skb, ARENA_A_SLOT_COUNT, info.slot_count, ARENA_A_PAD) ||
-	      put_u64(skb, ARENA_A_ALIGN, info.align, ARENA_A_PAD))) ||
+	if (arena_nl_fill_ident(skb, arena) || arena_nl_fill_geometry(skb, &info) ||
 	    nla_put_u32(skb, ARENA_A_HOLDERS, atomic_read(&arena->holders)) ||
 	    nla_put_u8(skb, ARENA_A_ONE_DOMAIN, arena->one_domain))
 		return -EMSGSIZE;
@@ -351,14 +371,16 @@ static struct genl_family arena_nl_family __ro_after_init = {
  * @arena: the arena
  * @event: an enum arena_event_kind
  *
- * A no-op without listeners; best effort otherwise (multicast may drop).
+ * Called by the events notifier (events.c), only while the family is
+ * registered.  A no-op without listeners; best effort otherwise
+ * (multicast may drop).
  */
 void arena_nl_event(struct arena *arena, u32 event)
 {
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!READ_ONCE(arena_nl_ready) || !genl_has_listeners(&arena_nl_family, &init_net, 0))
+	if (!genl_has_listeners(&arena_nl_family, &init_net, 0))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -374,15 +396,10 @@ void arena_nl_event(struct arena *arena, u32 event)
 
 int arena_nl_init(void)
 {
-	int ret = genl_register_family(&arena_nl_family);
-
-	if (!ret)
-		WRITE_ONCE(arena_nl_ready, true);
-	return ret;
+	return genl_register_family(&arena_nl_family);
 }
 
 void arena_nl_exit(void)
 {
-	WRITE_ONCE(arena_nl_ready, false);
 	genl_unregister_family(&arena_nl_family);
 }

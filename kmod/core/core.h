@@ -61,4 +61,34 @@ struct arena_core_pcpu {
 void arena_core_stats_sum(struct arena_core_pcpu __percpu *pcpu,
 			  struct arena_core_stats *st);
 
+/*
+ * An allocator as its arena calls it, chosen once when the arena is made
+ * (as genalloc keeps one algorithm pointer per pool): @core is the
+ * allocator's own state, struct arena_slots or struct arena_buddy.  A
+ * caller picks the entry point once per call; each entry point takes a
+ * whole batch, so that no claim costs an indirect call of its own.
+ *
+ * @alloc_batch: up to @n grants of @size, each within one chunk; returns
+ *	how many, or an error as listed above
+ * @alloc_span: one grant of @size larger than a chunk, made of whole
+ *	chunks; -EFBIG until multi-chunk grants exist
+ * @free: give back what @alloc_batch or @alloc_span made for @size bytes
+ * @has_space: whether the smallest request could succeed now
+ * @stats: the counters, summed
+ * @metadata_bytes: what the allocator's own state takes
+ * @destroy: free that state (not @core itself)
+ */
+struct arena_core_ops {
+	int (*alloc_batch)(void *core, u64 size, unsigned int n, struct arena_block *blks);
+	int (*alloc_span)(void *core, u64 size, struct arena_block *blk);
+	int (*free)(void *core, u64 offset, u64 size);
+	bool (*has_space)(void *core);
+	void (*stats)(void *core, struct arena_core_stats *st);
+	size_t (*metadata_bytes)(const void *core);
+	void (*destroy)(void *core);
+};
+
+extern const struct arena_core_ops arena_slots_ops;
+extern const struct arena_core_ops arena_buddy_ops;
+
 #endif /* ARENA_CORE_H */

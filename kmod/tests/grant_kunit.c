@@ -15,7 +15,7 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "../arena.h"
+#include "../grant.h"
 
 /* An arena for one test, put when the test ends whatever happened. */
 static int keep_arena(struct kunit_resource *res, void *arena)
@@ -64,7 +64,7 @@ static void *grant_memory(struct arena_grant *g)
 
 static s64 live(struct arena *arena)
 {
-	return atomic64_read(&arena->live_grants);
+	return atomic64_read(&arena->stats.live_grants);
 }
 
 /* Wait up to 2 s for the arena's live grants to drop to @want. */

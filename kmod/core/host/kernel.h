@@ -38,6 +38,7 @@ typedef int64_t s64;
 #define min_t(t, a, b)		min((t)(a), (t)(b))
 #define __percpu
 #define __releases(x)		/* sparse context annotation */
+#define __always_unused		__attribute__((__unused__))
 #define EXPORT_SYMBOL_IF_KUNIT(sym)	/* for the kernel's KUnit module */
 #define GFP_KERNEL		0
 #define __GFP_ACCOUNT		0

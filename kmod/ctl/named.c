@@ -30,18 +30,19 @@
 #include <linux/string.h>
 #include <linux/xarray.h>
 
-#include "arena.h"
-#include "kcompat.h"
+#include "../kcompat.h"
+#include "ctl.h"
 
 #define ARENA_NAMED_MAX	256	/* named arenas at once */
 
+/*
+ * The node's owner, group and mode are the arena's (arena->perm): stored
+ * once, where netlink and events read them without named_lock.
+ */
 struct arena_named {
 	struct arena *arena;		/* counted */
 	struct cdev cdev;
 	struct device dev;
-	kuid_t uid;
-	kgid_t gid;
-	umode_t mode;
 	struct timespec64 made;		/* coarse clock, as inode times are */
 	bool removed;
 	/*
@@ -67,11 +68,11 @@ static char *named_devnode(arena_devnode_dev *dev, umode_t *mode, kuid_t *uid, k
 	char *path = xchg(&named->devnode, NULL);
 
 	if (mode)
-		*mode = named->mode;
+		*mode = named->arena->perm.mode;
 	if (uid)
-		*uid = named->uid;
+		*uid = named->arena->perm.uid;
 	if (gid)
-		*gid = named->gid;
+		*gid = named->arena->perm.gid;
 	return path ?: kasprintf(GFP_KERNEL, "arenas/%s", named->arena->name);
 }
 
@@ -111,12 +112,12 @@ static int named_may_open(const struct arena_named *named, const struct file *fi
 {
 	int want = (file->f_mode & FMODE_READ ? MAY_READ : 0) |
 		   (file->f_mode & FMODE_WRITE ? MAY_WRITE : 0);
-	umode_t mode = named->mode;
+	umode_t mode = named->arena->perm.mode;
 
 	/* As generic_permission() does with an inode's: owner, group, others. */
-	if (uid_eq(current_fsuid(), named->uid))
+	if (uid_eq(current_fsuid(), named->arena->perm.uid))
 		mode >>= 6;
-	else if (in_group_p(named->gid))
+	else if (in_group_p(named->arena->perm.gid))
 		mode >>= 3;
 	if (!(want & ~mode & 7) || capable(CAP_DAC_OVERRIDE))
 		return 0;
@@ -124,7 +125,7 @@ static int named_may_open(const struct arena_named *named, const struct file *fi
 }
 
 /**
- * arena_named_open() - open /dev/arenas/<name>
+ * named_open() - open /dev/arenas/<name>
  * @inode: the node's inode, whose cdev is the named arena's
  * @file: the new file, bound to the arena at once
  *
@@ -132,7 +133,7 @@ static int named_may_open(const struct arena_named *named, const struct file *fi
  * of this arena's, -EACCES if the arena's owner, group and mode refuse the
  * caller, or -ENOMEM.
  */
-int arena_named_open(struct inode *inode, struct file *file)
+static int named_open(struct inode *inode, struct file *file)
 {
 	struct arena_named *named = container_of(inode->i_cdev, struct arena_named, cdev);
 	struct arena *arena = NULL;
@@ -155,6 +156,9 @@ int arena_named_open(struct inode *inode, struct file *file)
 		arena_put(arena);
 	return ret;
 }
+
+/* A named arena's node: an arena file, opened the named way. */
+static const struct file_operations named_fops = { ARENA_FILE_FOPS(named_open) };
 
 static bool named_valid(const char *name)
 {
@@ -234,7 +238,7 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	device_initialize(&named->dev);
 	named->dev.class = named_class;
 	named->dev.type = &named_type;
-	cdev_init(&named->cdev, &arena_named_fops);
+	cdev_init(&named->cdev, &named_fops);
 	named->cdev.owner = THIS_MODULE;
 
 	mutex_lock(&named_lock);
@@ -256,14 +260,10 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 		goto erase_minor;
 	}
 	strscpy(arena->name, name, sizeof(arena->name));
-	arena->dev_uid = uid;
-	arena->dev_gid = gid;
-	arena->dev_mode = mode;
-	arena->named = named;
+	arena->perm.uid = uid;
+	arena->perm.gid = gid;
+	arena->perm.mode = mode;
 	named->arena = arena;
-	named->uid = uid;
-	named->gid = gid;
-	named->mode = mode;
 	/* Before the node exists, so that the node is never older. */
 	ktime_get_coarse_real_ts64(&named->made);
 	ret = arena_register(arena);
@@ -287,7 +287,6 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 	return arena;
 
 put_arena:
-	arena->named = NULL;
 	arena_put(arena);
 erase_minor:
 	xa_erase(&named_arenas, minor);
@@ -310,7 +309,6 @@ static void named_remove(struct arena_named *named)
 	xa_erase(&named_arenas, MINOR(named->dev.devt));
 	cdev_device_del(&named->cdev, &named->dev);
 	named_devnode_drop(named);
-	arena->named = NULL;
 	put_device(&named->dev);
 	arena_put(arena);
 }
@@ -337,9 +335,9 @@ int arena_named_delete(const char *name, u32 id, struct netlink_ext_ack *extack)
 	} else {
 		/* Grants released but still being zeroed are not in use. */
 		if (!atomic_read(&named->arena->holders))
-			flush_work(&named->arena->zero_work);
+			arena_flush_zeroing(named->arena);
 		if (atomic_read(&named->arena->holders) ||
-		    atomic64_read(&named->arena->live_grants)) {
+		    atomic64_read(&named->arena->stats.live_grants)) {
 			NL_SET_ERR_MSG(extack,
 				       "in use: files have it open, or its memory is mapped or exported");
 			ret = -EBUSY;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Arenas: the backing chunks, the allocator over them and the global memory
- * cap; and the pseudo filesystem that files' mapping inodes come from.
+ * Arenas: the backing chunks, the allocator over them and the memory cap
+ * all arenas share, with the module parameters that set the last two.
  *
  * Chunks are compound pages of chunk_order, allocated on one node without
  * retries or warnings, zeroed, charged to the creator's memory cgroup and
@@ -9,57 +9,45 @@
  * where they are until the arena is released.
  */
 
-#include <linux/fs_context.h>
-#include <linux/gfp.h>
-#include <linux/log2.h>
-#include <linux/mm.h>
-#include <linux/mount.h>
-#include <linux/netlink.h>
-#include <linux/pseudo_fs.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
-#include <linux/math64.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>		/* before huge_mm.h on 6.1 */
+#include <linux/huge_mm.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "arena.h"
+#include "core/buddy.h"
+#include "core/slots.h"
 #include "kcompat.h"
 
-#define ARENA_FS_MAGIC	0x6172656e	/* "aren" */
+static unsigned int default_chunk_order = HPAGE_PMD_ORDER;
+module_param_named(chunk_order, default_chunk_order, uint, 0444);
+MODULE_PARM_DESC(chunk_order,
+		 "Default chunk order: chunks are PAGE_SIZE << order bytes (default 9, 2 MiB)");
 
-u64 arena_max_memory;			/* bytes all arenas may hold */
+static ulong max_memory;
+module_param(max_memory, ulong, 0444);
+MODULE_PARM_DESC(max_memory,
+		 "Bytes all arenas together may hold (0: half of RAM, the default)");
+
+static u64 arena_max_memory;		/* bytes all arenas may hold */
 static atomic64_t arena_charged;	/* bytes they hold */
 
 /*
  * The module's own accounting of what it took from the page allocator, for
  * tests (debugfs arena/chunk_pages and arena/arenas): pages of every chunk
  * not yet freed, and arenas not yet released.  Both must be back to zero
- * when the module unloads (arena_fs_exit() says so otherwise).
+ * when the module unloads (arena_backing_exit() says so otherwise).
  */
 static atomic_long_t arena_chunk_pages;
 static atomic_t arena_count;
 static struct dentry *arena_debugfs;
-
-/* Every arena by id, for netlink; the generation changes with the set. */
-static DEFINE_XARRAY_ALLOC1(arena_ids);
-static u32 arena_next_id;
-static atomic_t arena_gen = ATOMIC_INIT(1);
-
-#define ARENA_EVENT_INTERVAL	HZ	/* per arena, per kind of event */
-
-static struct vfsmount *arena_mnt;
-
-static int arena_fs_init_fs_context(struct fs_context *fc)
-{
-	return init_pseudo(fc, ARENA_FS_MAGIC) ? 0 : -ENOMEM;
-}
-
-static struct file_system_type arena_fs_type = {
-	.name			= "arena",
-	.init_fs_context	= arena_fs_init_fs_context,
-	.kill_sb		= kill_anon_super,
-};
 
 static int arena_chunk_pages_get(void *data, u64 *val)
 {
@@ -68,11 +56,19 @@ static int arena_chunk_pages_get(void *data, u64 *val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(arena_chunk_pages_fops, arena_chunk_pages_get, NULL, "%llu\n");
 
-int arena_fs_init(void)
+/**
+ * arena_backing_init() - check the parameters, set the memory cap
+ *
+ * Return: 0, or -EINVAL for a chunk order the page allocator cannot give.
+ */
+int arena_backing_init(void)
 {
-	arena_mnt = kern_mount(&arena_fs_type);
-	if (IS_ERR(arena_mnt))
-		return PTR_ERR(arena_mnt);
+	if (default_chunk_order > ARENA_MAX_PAGE_ORDER) {
+		pr_err("chunk_order %u exceeds the page allocator's %u\n",
+		       default_chunk_order, ARENA_MAX_PAGE_ORDER);
+		return -EINVAL;
+	}
+	arena_max_memory = max_memory ?: (u64)totalram_pages() << PAGE_SHIFT >> 1;
 	/* Best effort, as debugfs is: nothing depends on it but tests. */
 	arena_debugfs = debugfs_create_dir("arena", NULL);
 	debugfs_create_file_unsafe("chunk_pages", 0444, arena_debugfs, NULL,
@@ -82,23 +78,12 @@ int arena_fs_init(void)
 }
 
 /* Context: module unload, after every arena has been released. */
-void arena_fs_exit(void)
+void arena_backing_exit(void)
 {
 	debugfs_remove_recursive(arena_debugfs);
-	kern_unmount(arena_mnt);
 	WARN(atomic_long_read(&arena_chunk_pages) || atomic_read(&arena_count),
 	     "arena: unloading with %ld chunk pages and %d arenas not freed\n",
 	     atomic_long_read(&arena_chunk_pages), atomic_read(&arena_count));
-}
-
-/* An inode for a file's mappings to hang off, marked DAX (see arena.h). */
-struct inode *arena_alloc_inode(void)
-{
-	struct inode *inode = alloc_anon_inode(arena_mnt->mnt_sb);
-
-	if (!IS_ERR(inode))
-		inode->i_flags |= S_DAX;
-	return inode;
 }
 
 static int arena_charge(u64 bytes)
@@ -160,10 +145,8 @@ static int arena_alloc_chunks(struct arena *arena)
 
 static void arena_destroy_allocator(struct arena *arena)
 {
-	if (arena->mode == ARENA_MODE_FIXED)
-		arena_slots_destroy(&arena->slots);
-	else
-		arena_buddy_destroy(&arena->buddy);
+	arena->ops->destroy(arena->core);
+	kfree(arena->core);
 }
 
 static unsigned int order_for_bytes(u64 bytes)
@@ -245,24 +228,43 @@ static u64 arena_plan_metadata(const struct arena_plan *p)
 	return p->granules / 2;
 }
 
-/* Set up the allocator that @p planned. */
+/* Set up the allocator that @p planned: the one place that chooses it. */
 static int arena_init_allocator(struct arena *arena, const struct arena_plan *p)
 {
+	struct arena_slots *slots;
+	struct arena_buddy *buddy;
 	int ret;
 
 	if (arena->mode == ARENA_MODE_FIXED) {
-		ret = arena_slots_init(&arena->slots, &p->slots);
-		if (ret)
+		slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+		if (!slots)
+			return -ENOMEM;
+		ret = arena_slots_init(slots, &p->slots);
+		if (ret) {
+			kfree(slots);
 			return ret;
+		}
+		arena->ops = &arena_slots_ops;
+		arena->core = slots;
 		arena->slot_size = p->slots.slot_size;
 		arena->slot_count = p->slots.slot_count;
 		arena->align = p->slots.align;
+		arena->page_grants = PAGE_ALIGNED(p->slots.slot_size);
 	} else {
-		ret = arena_buddy_init(&arena->buddy, &p->buddy);
-		if (ret)
+		buddy = kzalloc(sizeof(*buddy), GFP_KERNEL_ACCOUNT);
+		if (!buddy)
+			return -ENOMEM;
+		ret = arena_buddy_init(buddy, &p->buddy);
+		if (ret) {
+			kfree(buddy);
 			return ret;
+		}
+		arena->ops = &arena_buddy_ops;
+		arena->core = buddy;
 		arena->min_block = p->buddy.min_block;
 		arena->max_block = p->buddy.max_block;
+		/* Blocks are powers of two: one of a page or more starts on one. */
+		arena->page_grants = true;
 	}
 	return 0;
 }
@@ -387,7 +389,7 @@ uncharge:
 }
 
 /**
- * arena_create() - make an arena with the geometry of @c
+ * arena_new() - make an arena with the geometry of @c, for arena_create()
  * @c: the geometry and flags, as ARENA_IOC_CREATE takes them
  * @kind: ARENA_KIND_*
  * @one_domain: its holders are one trust domain (private arenas, named
@@ -395,8 +397,8 @@ uncharge:
  *	pages or skip zeroing.  Otherwise each holder sees only its grants.
  * @extack: receives the reason for a failure (netlink's extended ack), or NULL
  *
- * The arena is not yet visible over netlink: the caller finishes it
- * (a name, a device node) and then calls arena_register().
+ * Everything but the grant layer's workers, which arena_create() (in
+ * grant.c, the one caller) installs: this layer calls nothing above it.
  *
  * Return: the arena with one reference, or an ERR_PTR: -EINVAL or
  * -EOVERFLOW for a bad geometry, -EOPNOTSUPP for ARENA_CREATE_FILELESS,
@@ -404,8 +406,8 @@ uncharge:
  * -ENOMEM if the page allocator has no chunks of that order (after falling
  * back to smaller ones if ARENA_CREATE_SMALLER_CHUNKS allows it).
  */
-struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_domain,
-			   struct netlink_ext_ack *extack)
+struct arena *arena_new(const struct arena_create *c, u32 kind, bool one_domain,
+			struct netlink_ext_ack *extack)
 {
 	struct arena_plan plan;
 	struct arena *arena;
@@ -430,14 +432,12 @@ struct arena *arena_create(const struct arena_create *c, u32 kind, bool one_doma
 	init_waitqueue_head(&arena->wait);
 	spin_lock_init(&arena->dirty_lock);
 	INIT_LIST_HEAD(&arena->dirty);
-	INIT_WORK(&arena->zero_work, arena_zero_work);
 	spin_lock_init(&arena->pinned_lock);
 	INIT_LIST_HEAD(&arena->pinned);
-	INIT_DELAYED_WORK(&arena->pin_work, arena_pin_work);
 	spin_lock_init(&arena->vmas_lock);
 	INIT_LIST_HEAD(&arena->vmas);
 
-	order = c->chunk_order ?: arena_default_chunk_order;
+	order = c->chunk_order ?: default_chunk_order;
 	for (;;) {
 		ret = arena_plan(&plan, c, order);
 		if (ret)
@@ -464,131 +464,12 @@ free:
 	kfree(arena);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_IF_KUNIT(arena_create);
-
-/**
- * arena_register() - give a finished arena its id, and tell listeners
- * @arena: from arena_create()
- *
- * On failure the caller still owns @arena and puts it.
- *
- * Return: 0, -ENOMEM, or -EBUSY when every id is taken.
- */
-int arena_register(struct arena *arena)
-{
-	int ret;
-
-	ret = xa_alloc_cyclic(&arena_ids, &arena->id, arena, xa_limit_31b,
-			      &arena_next_id, GFP_KERNEL);
-	if (ret < 0)
-		return ret;
-	atomic_inc(&arena_gen);
-	arena_nl_event(arena, ARENA_EVENT_MADE);
-	return 0;
-}
-
-/* The arena of @id with a reference, or NULL. */
-struct arena *arena_find(u32 id)
-{
-	struct arena *arena;
-
-	xa_lock(&arena_ids);
-	arena = xa_load(&arena_ids, id);
-	if (arena && !kref_get_unless_zero(&arena->ref))
-		arena = NULL;
-	xa_unlock(&arena_ids);
-	return arena;
-}
-
-/* The first arena from *@id on, with a reference; *@id becomes its id. */
-struct arena *arena_next(unsigned long *id)
-{
-	struct arena *arena;
-
-	xa_lock(&arena_ids);
-	for (;;) {
-		arena = xa_find(&arena_ids, id, ULONG_MAX, XA_PRESENT);
-		if (!arena || kref_get_unless_zero(&arena->ref))
-			break;
-		(*id)++;	/* being released: skip it */
-	}
-	xa_unlock(&arena_ids);
-	return arena;
-}
-
-int arena_generation(void)
-{
-	return atomic_read(&arena_gen);
-}
-
-static void arena_core_stats(struct arena *arena, struct arena_core_stats *st)
-{
-	if (arena->mode == ARENA_MODE_FIXED)
-		arena_slots_stats(&arena->slots, st);
-	else
-		arena_buddy_stats(&arena->buddy, st);
-}
-
-/*
- * Crossing the low-space watermark tells listeners once per crossing, and
- * once a second at most; climbing back above twice the watermark re-arms it.
- */
-static void arena_check_low(struct arena *arena)
-{
-	struct arena_core_stats st;
-	u64 free;
-
-	arena_core_stats(arena, &st);
-	free = arena->size - min(st.bytes_reserved, arena->size);
-	if (free * 100 < arena->size * ARENA_LOW_PERCENT) {
-		if (!atomic_xchg(&arena->low, 1) &&
-		    time_after_eq(jiffies, READ_ONCE(arena->low_quiet_until))) {
-			WRITE_ONCE(arena->low_quiet_until, jiffies + ARENA_EVENT_INTERVAL);
-			arena_nl_event(arena, ARENA_EVENT_LOW);
-		}
-	} else if (free * 100 > arena->size * 2 * ARENA_LOW_PERCENT) {
-		atomic_set(&arena->low, 0);
-	}
-}
-
-/*
- * An allocation found no space: tell listeners, once a second at most.
- * A full arena is also a low one, which sampling may not have seen yet.
- */
-void arena_note_full(struct arena *arena)
-{
-	unsigned long next = READ_ONCE(arena->next_full_event);
-
-	arena_check_low(arena);
-	if (time_before(jiffies, next) ||
-	    cmpxchg(&arena->next_full_event, next, jiffies + ARENA_EVENT_INTERVAL) != next)
-		return;
-	arena_nl_event(arena, ARENA_EVENT_FULL);
-}
-
-/*
- * After a grant: look at the watermark, at most every tenth of a second
- * (the look sums per-CPU counters); one caller at a time wins the look.
- */
-void arena_note_granted(struct arena *arena)
-{
-	unsigned long next = READ_ONCE(arena->next_low_check);
-
-	if (time_before(jiffies, next) ||
-	    cmpxchg(&arena->next_low_check, next, jiffies + HZ / 10) != next)
-		return;
-	arena_check_low(arena);
-}
 
 static void arena_release(struct kref *ref)
 {
 	struct arena *arena = container_of(ref, struct arena, ref);
 
-	if (arena->id) {	/* registered: ids start at 1 */
-		xa_erase(&arena_ids, arena->id);
-		atomic_inc(&arena_gen);
-		arena_nl_event(arena, ARENA_EVENT_REMOVED);
-	}
+	arena_unregister(arena);
 
 	/* No grant, mapping or file is left, so no zeroing work either. */
 	WARN_ON_ONCE(!list_empty(&arena->dirty) || !list_empty(&arena->vmas) ||
@@ -619,77 +500,3 @@ struct page *arena_page(struct arena *arena, u64 offset)
 	return nth_page(chunk, (offset & ((1ULL << arena->chunk_shift) - 1)) >> PAGE_SHIFT);
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_page);
-
-/* Whether an allocation of the smallest size could succeed now. */
-bool arena_has_space(struct arena *arena)
-{
-	struct arena_core_stats st;
-
-	if (arena->mode == ARENA_MODE_BUDDY)
-		return arena_buddy_largest_free(&arena->buddy) != 0;
-	arena_core_stats(arena, &st);
-	return st.largest_free_block != 0;
-}
-
-/*
- * How far, in per mille, the largest free block falls short of the largest
- * block the free bytes could make (no block is larger than max_block): 0
- * for an empty arena, near 1000 when the free bytes are all crumbs.
- */
-u32 arena_fragmentation(const struct arena_info *info)
-{
-	u64 free = info->size - min(info->bytes_reserved, info->size);
-	u64 best = min(free, info->max_block);
-
-	if (info->mode == ARENA_MODE_FIXED || !best)
-		return 0;
-	return 1000 - div64_u64(min(info->largest_free_block, best) * 1000, best);
-}
-
-void arena_fill_info(struct arena *arena, struct arena_info *info)
-{
-	struct arena_core_stats st;
-
-	arena_core_stats(arena, &st);
-	*info = (struct arena_info){
-		.features = ARENA_FEATURE_FIXED | ARENA_FEATURE_BUDDY |
-			    ARENA_FEATURE_BATCH | ARENA_FEATURE_WAIT |
-			    ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
-			    (ARENA_PMD_MAPPABLE ? ARENA_FEATURE_PMD_MAP : 0) |
-			    ARENA_FEATURE_IMPLICIT_MAP |
-			    ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC |
-			    ARENA_FEATURE_NETLINK | ARENA_FEATURE_ISOLATION |
-			    ARENA_FEATURE_SHARE_LIMIT,
-		.id = arena->id,
-		.kind = arena->kind,
-		.mode = arena->mode,
-		.flags = arena->flags,
-		.node = arena->node,
-		.chunk_order = arena->chunk_order,
-		.size = arena->size,
-		.chunk_size = 1ULL << arena->chunk_shift,
-		.nr_chunks = arena->nr_chunks,
-		.slot_size = arena->slot_size,
-		.slot_count = arena->slot_count,
-		.align = arena->align,
-		.min_block = arena->min_block,
-		.max_block = arena->max_block,
-		.whole_offset = ARENA_WHOLE_COOKIE,
-		.metadata_bytes = arena->mode == ARENA_MODE_FIXED ?
-				  arena_slots_metadata_bytes(&arena->slots) :
-				  arena_buddy_metadata_bytes(&arena->buddy),
-		.allocations_ok = st.allocations_ok,
-		.allocations_failed = st.allocations_failed,
-		.frees = st.frees,
-		.bytes_reserved = st.bytes_reserved,
-		.bytes_live = st.bytes_live,
-		.splits = st.splits,
-		.coalesces = st.coalesces,
-		.largest_free_block = st.largest_free_block,
-		.bytes_mapped = arena_bytes_mapped(arena),
-		.pmd_faults = atomic64_read(&arena->pmd_faults),
-		.pte_faults = atomic64_read(&arena->pte_faults),
-		.live_grants = atomic64_read(&arena->live_grants),
-		.exported_grants = atomic64_read(&arena->exported_grants),
-	};
-}

@@ -113,16 +113,23 @@ EXPORT_SYMBOL_IF_KUNIT(arena_buddy_geometry);
 static void put_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 		     unsigned int order, unsigned long i)
 {
+	u32 n = lane->free_count[order];
+
 	arena_hbitmap_set(&b->free[order], lane->words, i);
-	if (!lane->free_count[order]++)
+	/* Marked: arena_buddy_free_blocks() reads it without the lock. */
+	WRITE_ONCE(lane->free_count[order], n + 1);
+	if (!n)
 		lane->nonempty |= BIT(order);
 }
 
 static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 		      unsigned int order, unsigned long i)
 {
+	u32 n = lane->free_count[order] - 1;
+
 	arena_hbitmap_clear(&b->free[order], lane->words, i);
-	if (!--lane->free_count[order])
+	WRITE_ONCE(lane->free_count[order], n);
+	if (!n)
 		lane->nonempty &= ~BIT(order);
 }
 
@@ -451,3 +458,53 @@ size_t arena_buddy_metadata_bytes(const struct arena_buddy *b)
 					   b->lane_words * sizeof(*b->words)) +
 	       nr_cpu_ids * sizeof(struct arena_core_pcpu);
 }
+
+/*
+ * A span of whole chunks (a grant larger than the largest block) is the
+ * big-grants work still to come: refused as one block that size would be.
+ */
+static int buddy_alloc_span(void __always_unused *core, u64 __always_unused size,
+			    struct arena_block __always_unused *blk)
+{
+	return -EFBIG;
+}
+
+static int buddy_alloc_batch(void *core, u64 size, unsigned int n, struct arena_block *blks)
+{
+	return arena_buddy_alloc_batch(core, size, n, blks);
+}
+
+static int buddy_free(void *core, u64 offset, u64 size)
+{
+	return arena_buddy_free(core, offset, size);
+}
+
+static void buddy_stats(void *core, struct arena_core_stats *st)
+{
+	arena_buddy_stats(core, st);
+}
+
+static bool buddy_has_space(void *core)
+{
+	return arena_buddy_largest_free(core) != 0;
+}
+
+static size_t buddy_metadata_bytes(const void *core)
+{
+	return arena_buddy_metadata_bytes(core);
+}
+
+static void buddy_destroy(void *core)
+{
+	arena_buddy_destroy(core);
+}
+
+const struct arena_core_ops arena_buddy_ops = {
+	.alloc_batch	= buddy_alloc_batch,
+	.alloc_span	= buddy_alloc_span,
+	.free		= buddy_free,
+	.has_space	= buddy_has_space,
+	.stats		= buddy_stats,
+	.metadata_bytes	= buddy_metadata_bytes,
+	.destroy	= buddy_destroy,
+};
