@@ -40,7 +40,7 @@ CLANG		?= clang
 LIB_DIR		:= $(BUILD)/userlib
 LIB_VERSION	:= 0.2.0
 LIB_SONAME	:= libarena.so.0
-LIB_SRCS	:= $(filter-out userlib/arenactl.c,$(wildcard userlib/*.c))
+LIB_SRCS	:= $(wildcard userlib/*.c)
 LIB_OBJS	:= $(patsubst userlib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))
 LIB_CFLAGS	:= -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -fPIC \
 		   -fvisibility=hidden -Iuapi
@@ -80,9 +80,10 @@ $(LIB_DIR)/arena_demo $(LIB_DIR)/library_example: $(LIB_DIR)/%: userlib/examples
 
 # arenactl, the administration tool, speaks the generic netlink family
 # through libmnl; it does not use libarena.
-$(LIB_DIR)/arenactl: userlib/arenactl.c uapi/linux/arena.h
+ARENACTL_SRCS	:= $(wildcard userlib/arenactl/*.c)
+$(LIB_DIR)/arenactl: $(ARENACTL_SRCS) $(wildcard userlib/arenactl/*.h) uapi/linux/arena.h
 	@mkdir -p $(LIB_DIR)
-	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $< -lmnl
+	$(CC) $(USER_CFLAGS) -Iuapi -o $@ $(ARENACTL_SRCS) -lmnl
 
 userlib: $(LIB_SO) $(LIB_A) $(LIB_DIR)/arena.pc $(LIB_DIR)/arena_demo $(LIB_DIR)/library_example \
 	 $(LIB_DIR)/arenactl
@@ -118,11 +119,11 @@ $(KSFT_DIR)/kselftest_harness.h:
 		   $$src/tools/testing/selftests/kselftest.h $(KSFT_DIR)/
 
 $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/arena/arena_nl.h \
-		   selftests/arena/libarena_util.h uapi/linux/arena.h \
+		   selftests/arena/libarena_util.h uapi/linux/arena.h userlib/arenactl/genl.h \
 		   $(KSFT_DIR)/kselftest_harness.h
 	@mkdir -p $(SELFTEST_DIR) $(KSFT_DIR)/arena
 	$(CC) $(USER_CFLAGS) -isystem $(KSFT_DIR)/arena -Iuapi -Iselftests/arena/importer \
-		-o $@ $< -lpthread $(LDLIBS)
+		-Iuserlib/arenactl -o $@ $< -lpthread $(LDLIBS)
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
 $(SELFTEST_DIR)/arenactl_test $(SELFTEST_DIR)/faults_test $(SELFTEST_DIR)/hostile_test \
@@ -212,7 +213,7 @@ install: module userlib
 			echo ".so man3/$${page##*/}" > $(DESTDIR)$(MANDIR)/man3/$$fn.3; \
 		done; \
 	done
-	install -m 644 userlib/arenactl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 userlib/arenactl/arenactl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 packaging/60-arena.rules $(DESTDIR)$(UDEVRULESDIR)/
 	test -e $(DESTDIR)$(MODPROBEDIR)/arena.conf || \
 		install -m 644 packaging/arena.conf $(DESTDIR)$(MODPROBEDIR)/

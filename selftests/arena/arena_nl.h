@@ -17,31 +17,12 @@
 
 #include <linux/arena.h>
 
+#include "genl.h"	/* userlib/arenactl/genl.h: arenactl's requests too */
+
 /* A request of @cmd to family @type, built at the start of @buf. */
 static inline struct nlmsghdr *genl_msg(char *buf, uint16_t type, uint8_t cmd, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = 1;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = type == GENL_ID_CTRL ? 1 : ARENA_GENL_VERSION;
-	return nlh;
-}
-
-static inline int genl_family_attr(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
-		*(uint16_t *)data = mnl_attr_get_u16(attr);
-	return MNL_CB_OK;
-}
-
-static inline int genl_family_msg(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), genl_family_attr, data);
+	return arena_genl_request(buf, type, cmd, flags, 1);
 }
 
 /* The family's id, asked of the controller on @s; 0 if unknown. */
@@ -49,7 +30,7 @@ static inline uint16_t genl_arena_family(struct mnl_socket *s)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = genl_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
-	uint16_t family = 0;
+	struct arena_genl_family family = { 0 };
 	int n;
 
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ARENA_GENL_NAME);
@@ -59,9 +40,9 @@ static inline uint16_t genl_arena_family(struct mnl_socket *s)
 		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
 		if (n <= 0)
 			break;
-		n = mnl_cb_run(buf, n, 0, 0, genl_family_msg, &family);
+		n = mnl_cb_run(buf, n, 0, 0, arena_genl_family_reply, &family);
 	} while (n > 0);
-	return family;
+	return family.id;
 }
 
 /* A generic netlink socket, bound, whose receives give up after 10 s. */
