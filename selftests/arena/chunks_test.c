@@ -175,9 +175,9 @@ FIXTURE_SETUP(no_huge_pages)
 	self->len = 256 * MiB;
 	self->proactiveness = read_ll("/proc/sys/vm/compaction_proactiveness");
 	if (getuid())
-		SKIP(return, "needs root to size the hugetlb pool");
+		SETUP_SKIP("needs root to size the hugetlb pool");
 	if (access("/proc/sys/vm/nr_hugepages", W_OK))
-		SKIP(return, "no hugetlb pool to take huge pages with");
+		SETUP_SKIP("no hugetlb pool to take huge pages with");
 	ASSERT_EQ(0, write_file("/proc/sys/vm/compact_unevictable_allowed", "0"));
 	if (self->proactiveness >= 0)
 		write_file("/proc/sys/vm/compaction_proactiveness", "0");

@@ -734,7 +734,7 @@ FIXTURE_SETUP(faults)
 	self->c.nth = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
 	if (self->c.nth < 0 || access(FAULT_DEBUGFS "/failslab", F_OK) ||
 	    access(FAULT_DEBUGFS "/fail_page_alloc", F_OK))
-		SKIP(return, "no fail-nth, failslab or fail_page_alloc (a debug kernel's)");
+		SETUP_SKIP("no fail-nth, failslab or fail_page_alloc (a debug kernel's)");
 	ASSERT_EQ(0, arm_attributes(1));
 	self->c.family = genl_arena_family_id();
 	ASSERT_NE(0, self->c.family);

@@ -21,9 +21,9 @@ FIXTURE(module) {
 FIXTURE_SETUP(module)
 {
 	if (getuid())
-		SKIP(return, "needs root to load and unload modules");
+		SETUP_SKIP("needs root to load and unload modules");
 	if (!getenv("ARENA_KO"))
-		SKIP(return, "set ARENA_KO to the path of arena.ko");
+		SETUP_SKIP("set ARENA_KO to the path of arena.ko");
 	if (access(ARENA_DEV, F_OK))
 		ASSERT_EQ(0, arena_module_load(""));
 }

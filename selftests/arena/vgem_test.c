@@ -107,7 +107,7 @@ FIXTURE_SETUP(vgem)
 {
 	self->card = open_vgem();
 	if (self->card < 0)
-		SKIP(return, "no vgem device (the generic kernel's vgem module)");
+		SETUP_SKIP("no vgem device (the generic kernel's vgem module)");
 	self->fd = arena_open();
 	ASSERT_LE(0, self->fd);
 	ASSERT_TRUE(wait_live(self->fd, 0)) TH_LOG("the default arena is not idle");
