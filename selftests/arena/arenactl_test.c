@@ -56,6 +56,35 @@ static const char *tool(const char *prog)
 	return prog;
 }
 
+/* Whether @prog, as tool() found it, is a program to run. */
+static bool runnable(const char *prog)
+{
+	char path[PATH_MAX];
+	const char *dirs = getenv("PATH"), *end;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (; dirs && *dirs; dirs = *end ? end + 1 : end) {
+		end = strchrnul(dirs, ':');
+		snprintf(path, sizeof(path), "%.*s/%s", (int)(end - dirs), dirs, prog);
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every case runs arenactl, and most read its JSON with jq: without them
+ * (a kernel tree's kselftest run) the program skips, saying what it needs.
+ */
+static void __attribute__((constructor)) need_tools(void)
+{
+	if (runnable(tool("arenactl")) && runnable(tool("jq")))
+		return;
+	ksft_print_header();
+	ksft_exit_skip("needs arenactl and jq, next to this program or in PATH\n");
+}
+
 static void become(uid_t uid)
 {
 	if (uid == AS_US)
