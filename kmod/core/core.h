@@ -71,7 +71,8 @@ void arena_core_stats_sum(struct arena_core_pcpu __percpu *pcpu,
  * @alloc_batch: up to @n grants of @size, each within one chunk; returns
  *	how many, or an error as listed above
  * @alloc_span: one grant of @size larger than a chunk, made of whole
- *	chunks; -EFBIG until multi-chunk grants exist
+ *	chunks: 0, or an error as listed above (-EFBIG, for now: multi-chunk
+ *	grants are still to come)
  * @free: give back what @alloc_batch or @alloc_span made for @size bytes
  * @has_space: whether the smallest request could succeed now
  * @stats: the counters, summed
