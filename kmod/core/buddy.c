@@ -113,23 +113,16 @@ EXPORT_SYMBOL_IF_KUNIT(arena_buddy_geometry);
 static void put_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 		     unsigned int order, unsigned long i)
 {
-	u32 n = lane->free_count[order];
-
 	arena_hbitmap_set(&b->free[order], lane->words, i);
-	/* Marked: arena_buddy_free_blocks() reads it without the lock. */
-	WRITE_ONCE(lane->free_count[order], n + 1);
-	if (!n)
+	if (!lane->free_count[order]++)
 		lane->nonempty |= BIT(order);
 }
 
 static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane,
 		      unsigned int order, unsigned long i)
 {
-	u32 n = lane->free_count[order] - 1;
-
 	arena_hbitmap_clear(&b->free[order], lane->words, i);
-	WRITE_ONCE(lane->free_count[order], n);
-	if (!n)
+	if (!--lane->free_count[order])
 		lane->nonempty &= ~BIT(order);
 }
 
@@ -433,14 +426,24 @@ u64 arena_buddy_largest_free(const struct arena_buddy *b)
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_free);
 
-/* Free blocks of @order over all lanes, read without the locks. */
+/*
+ * Free blocks of @order over all lanes, each read under its lane's lock
+ * (for tests: the counts are not published for lock-free readers, which
+ * would cost the allocation path a marked store per split).
+ */
 u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order)
 {
+	struct arena_buddy_lane *lane;
+	unsigned long flags;
 	unsigned int l;
 	u64 n = 0;
 
-	for (l = 0; l < b->nr_lanes; l++)
-		n += READ_ONCE(b->lanes[l].free_count[order]);
+	for (l = 0; l < b->nr_lanes; l++) {
+		lane = &b->lanes[l];
+		spin_lock_irqsave(&lane->lock, flags);
+		n += lane->free_count[order];
+		spin_unlock_irqrestore(&lane->lock, flags);
+	}
 	return n;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free_blocks);
