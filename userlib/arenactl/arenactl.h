@@ -66,7 +66,5 @@ enum arena_view {
 
 void arena_print(const struct arena_listing *r, enum arena_view view);
 void arena_print_header(enum arena_view view);
-void json_string(const char *s);
-const char *human(uint64_t v, char *buf, size_t size);
 
 #endif /* ARENACTL_H */

@@ -38,9 +38,10 @@ struct item {
 	unsigned int when;
 };
 
-/* A field as JSON (a literal: number, string, true) and as text. */
+/* A field as JSON (a number, true or false, or a string) and as text. */
 struct value {
 	const char *key;	/* JSON member; NULL: text only */
+	bool quoted;		/* json is a string, escaped as it prints */
 	char json[160];
 	char text[160];
 };
@@ -68,7 +69,7 @@ static const struct {
 };
 
 /* Bytes in the largest binary unit that divides them exactly: 2G, 4K, 700. */
-const char *human(uint64_t v, char *buf, size_t size)
+static const char *human(uint64_t v, char *buf, size_t size)
 {
 	static const char units[] = "KMGTPE";
 	int u = -1;
@@ -84,7 +85,7 @@ const char *human(uint64_t v, char *buf, size_t size)
 	return buf;
 }
 
-void json_string(const char *s)
+static void json_string(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -123,18 +124,13 @@ static void bytes(struct value *v, const char *key, uint64_t n)
 	human(n, v->text, sizeof(v->text));
 }
 
-/* A string: quoted in JSON (the caller escapes it as it prints). */
+/* A string, the same both ways (@s may be @v->text). */
 static void string(struct value *v, const char *key, const char *s)
 {
 	v->key = key;
+	v->quoted = true;
 	snprintf(v->json, sizeof(v->json), "%s", s);
-	snprintf(v->text, sizeof(v->text), "%s", s);
-}
-
-static bool is_string(int f)
-{
-	return f == F_NAME || f == F_KIND || f == F_MODE || f == F_FLAGS || f == F_DEVICE ||
-	       f == F_DEV_MODE || f == F_EVENT;
+	strcpy(v->text, v->json);
 }
 
 static unsigned int used_percent(const struct arena_listing *r)
@@ -156,10 +152,10 @@ static void field(const struct arena_listing *r, int f, struct value *v)
 		break;
 	case F_OWNER_UID:	number(v, "owner_uid", r->owner_uid); break;
 	case F_OWNER_PID:	number(v, "owner_pid", r->owner_pid); break;
-	case F_NODE:
-		number(v, "node", 0);
+	case F_NODE:		/* signed: -1 is "the local node" */
+		v->key = "node";
 		snprintf(v->json, sizeof(v->json), "%" PRId32, r->node);
-		snprintf(v->text, sizeof(v->text), "%" PRId32, r->node);
+		strcpy(v->text, v->json);
 		break;
 	case F_CHUNK_ORDER:	number(v, "chunk_order", r->chunk_order); break;
 	case F_NR_CHUNKS:	number(v, "nr_chunks", r->nr_chunks); break;
@@ -173,9 +169,8 @@ static void field(const struct arena_listing *r, int f, struct value *v)
 	case F_MIN_BLOCK:	bytes(v, "min_block", r->min_block); break;
 	case F_MAX_BLOCK:	bytes(v, "max_block", r->max_block); break;
 	case F_FLAGS:
-		v->key = "flags";
 		flags_text(r->flags, v->text, sizeof(v->text));
-		strcpy(v->json, v->text);
+		string(v, "flags", v->text);
 		break;
 	case F_HOLDERS:		number(v, "holders", r->holders); break;
 	case F_ONE_DOMAIN:
@@ -188,16 +183,14 @@ static void field(const struct arena_listing *r, int f, struct value *v)
 						"isolated (each holder sees only its own grants)");
 		break;
 	case F_DEVICE:
-		v->key = "device";
-		snprintf(v->json, sizeof(v->json), "/dev/arenas/%s", r->name);
-		strcpy(v->text, v->json);
+		snprintf(v->text, sizeof(v->text), "/dev/arenas/%s", r->name);
+		string(v, "device", v->text);
 		break;
 	case F_DEV_UID:		number(v, "dev_uid", r->dev_uid); break;
 	case F_DEV_GID:		number(v, "dev_gid", r->dev_gid); break;
 	case F_DEV_MODE:
-		v->key = "dev_mode";
-		snprintf(v->json, sizeof(v->json), "%04" PRIo32, r->dev_mode);
-		strcpy(v->text, v->json);
+		snprintf(v->text, sizeof(v->text), "%04" PRIo32, r->dev_mode);
+		string(v, "dev_mode", v->text);
 		break;
 	case F_USED_PERCENT:	number(v, NULL, used_percent(r)); break;
 	case F_EVENT:		string(v, "event", event_name(r->event)); break;
@@ -323,10 +316,10 @@ static bool json_has(const struct arena_listing *r, int f)
 	return true;
 }
 
-static void json_member(const struct value *v, int f, bool first)
+static void json_member(const struct value *v, bool first)
 {
 	printf("%s\"%s\":", first ? "" : ",", v->key);
-	if (is_string(f))
+	if (v->quoted)
 		json_string(v->json);
 	else
 		fputs(v->json, stdout);
@@ -343,14 +336,14 @@ static void json_object(const struct arena_listing *r)
 		if (!json_has(r, json_fields[i]))
 			continue;
 		field(r, json_fields[i], &v);
-		json_member(&v, json_fields[i], i == 0);
+		json_member(&v, i == 0);
 	}
 	printf(",\"stats\":{");
 	for (s = 0, i = 0; s <= ARENA_S_MAX; s++) {
 		if (!stats[s].key)
 			continue;
 		field(r, STAT(s), &v);
-		json_member(&v, STAT(s), i++ == 0);
+		json_member(&v, i++ == 0);
 	}
 	printf("}}");
 }
@@ -374,7 +367,7 @@ void arena_print(const struct arena_listing *r, enum arena_view view)
 		if (view == VIEW_EVENT) {
 			field(r, F_EVENT, &v);
 			printf("{");
-			json_member(&v, F_EVENT, true);
+			json_member(&v, true);
 			printf(",\"arena\":");
 		}
 		json_object(r);
