@@ -44,7 +44,6 @@
 
 #include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -57,6 +56,7 @@
 
 struct netlink_ext_ack;
 struct notifier_block;
+struct page;
 
 /* The low/full watch's state (watch.c): events are news, rate-limited. */
 struct arena_watch {
