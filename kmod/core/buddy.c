@@ -13,6 +13,15 @@
  * ARENA_BUDDY_MAX_LANES, no more than there are CPUs).  Every lane holds
  * whole chunks, so any lane can serve any request up to the chunk size.
  *
+ * A whole free chunk is in no lane's free lists but in the chunk pool
+ * (chunks.c): a lane with no block large enough takes the lowest free chunk
+ * of its run from the pool and splits it, and a release that coalesces a
+ * chunk whole gives it back, so that the pool always knows every whole free
+ * chunk.  A grant larger than a chunk is a span: consecutive free chunks
+ * taken from the pool as one, a single offset and range, and put back as
+ * one.  The pool's lock is a leaf under a lane's lock, so no path holds two
+ * lane locks.
+ *
  * State of a lane, per order k:
  *  - the free bitmap, hierarchical (bitmap.h), so that finding a free block
  *    costs a word per level, never a scan;
@@ -20,8 +29,9 @@
  *    smallest order able to serve a request is one __ffs() away;
  *  - the split bitmap (k >= 1): block i is split into two halves.  A block is
  *    allocated exactly when it is neither free nor split and its parent is
- *    split (or it is a top block), which lets free() reject anything that is
- *    not a live grant of that size instead of corrupting the lane.
+ *    split (or, a top block, the lane holds its chunk), which lets free()
+ *    reject anything that is not a live grant of that size instead of
+ *    corrupting the lane.
  *
  * Allocation takes the first free block of the smallest non-empty order
  * that fits, and splits it down, publishing each right half as free.
@@ -36,8 +46,9 @@
  * large enough.  @published is the lane's @nonempty copied once, as the lock
  * is released, and read without the lock: a split or a merge clears a bit
  * before it sets the one that replaces it, so @nonempty itself can read as
- * empty mid-operation on a lane with plenty free.  So -ENOSPC means no lane
- * had a large enough block between operations when it was looked at; a
+ * empty mid-operation on a lane with plenty free; a lane whose run has a
+ * chunk in the pool is never skipped.  So -ENOSPC means no lane had a large
+ * enough block or free chunk between operations when it was looked at; a
  * release behind that look is not seen, and callers that wait for space try
  * again when woken.  Counters are per-CPU, as in slots.c.
  */
@@ -126,11 +137,19 @@ static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane
 		lane->nonempty &= ~BIT(order);
 }
 
-/* Publish the lane's state for lock-free readers, then unlock it. */
-static void lane_unlock(struct arena_buddy_lane *lane, unsigned long flags)
-	__releases(&lane->lock)
+/*
+ * Publish lane @l's state for lock-free readers, then unlock it.  A free
+ * chunk of its run in the pool counts as a free top block: chunks move
+ * between the pool and the lane only under this lock, so what is published
+ * is the lane between two of its operations, wherever its chunks are.
+ */
+static void lane_unlock(struct arena_buddy *b, unsigned int l, unsigned long flags)
+	__releases(&b->lanes[l].lock)
 {
-	WRITE_ONCE(lane->published, lane->nonempty);
+	struct arena_buddy_lane *lane = &b->lanes[l];
+	unsigned long top = arena_chunks_group_has(&b->pool, l) ? BIT(b->max_order) : 0;
+
+	WRITE_ONCE(lane->published, lane->nonempty | top);
 	spin_unlock_irqrestore(&lane->lock, flags);
 }
 
@@ -155,7 +174,7 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 {
 	unsigned int k, l;
 	size_t w = 0;
-	u32 i;
+	int ret;
 
 	*b = (struct arena_buddy){ 0 };
 	b->min_shift = ilog2(g->min_block);
@@ -174,6 +193,9 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 	}
 	b->lane_words = w;
 
+	ret = arena_chunks_init(&b->pool, b->nr_chunks, b->lane_chunks);
+	if (ret)
+		return ret;
 	b->lanes = kvcalloc(b->nr_lanes, sizeof(*b->lanes), GFP_KERNEL | __GFP_ACCOUNT);
 	b->words = kvcalloc(b->nr_lanes * b->lane_words, sizeof(*b->words),
 			    GFP_KERNEL | __GFP_ACCOUNT);
@@ -182,14 +204,11 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 		arena_buddy_destroy(b);
 		return -ENOMEM;
 	}
+	/* Every chunk starts in the pool: the lanes' lists start empty. */
 	for (l = 0; l < b->nr_lanes; l++) {
-		struct arena_buddy_lane *lane = &b->lanes[l];
-
-		spin_lock_init(&lane->lock);
-		lane->words = b->words + l * b->lane_words;
-		for (i = 0; i < b->lane_chunks; i++)
-			put_free(b, lane, b->max_order, i);
-		lane->published = lane->nonempty;
+		spin_lock_init(&b->lanes[l].lock);
+		b->lanes[l].words = b->words + l * b->lane_words;
+		b->lanes[l].published = BIT(b->max_order);
 	}
 	return 0;
 }
@@ -201,6 +220,7 @@ void arena_buddy_destroy(struct arena_buddy *b)
 		free_percpu(b->pcpu);
 	kvfree(b->words);
 	kvfree(b->lanes);
+	arena_chunks_destroy(&b->pool);
 	b->pcpu = NULL;
 	b->words = NULL;
 	b->lanes = NULL;
@@ -218,20 +238,30 @@ static int order_of(const struct arena_buddy *b, u64 size)
 	return shift <= b->min_shift ? 0 : shift - b->min_shift;
 }
 
-/* Caller holds the lane lock.  Returns the block index or -ENOSPC. */
-static long alloc_locked(const struct arena_buddy *b, struct arena_buddy_lane *lane,
+/*
+ * Caller holds lane @l's lock.  Returns the block index in the lane, or
+ * -ENOSPC when neither its lists nor the pool's chunks of its run serve.
+ */
+static long alloc_locked(struct arena_buddy *b, unsigned int l,
 			 unsigned int order, unsigned int *splits)
 {
+	struct arena_buddy_lane *lane = &b->lanes[l];
 	unsigned long avail = lane->nonempty >> order;
 	unsigned int k;
 	long i;
 
 	lockdep_assert_held(&lane->lock);
-	if (!avail)
-		return -ENOSPC;
-	k = order + __ffs(avail);
-	i = arena_hbitmap_find_first(&b->free[k], lane->words);
-	take_free(b, lane, k, i);
+	if (avail) {
+		k = order + __ffs(avail);
+		i = arena_hbitmap_find_first(&b->free[k], lane->words);
+		take_free(b, lane, k, i);
+	} else {
+		i = arena_chunks_take_one(&b->pool, l);
+		if (i < 0)
+			return -ENOSPC;
+		k = b->max_order;
+		i -= l * b->lane_chunks;
+	}
 	while (k > order) {
 		__set_bit(i, lane->words + b->split[k]);
 		k--;
@@ -242,22 +272,28 @@ static long alloc_locked(const struct arena_buddy *b, struct arena_buddy_lane *l
 	return i;
 }
 
-static bool is_allocated(const struct arena_buddy *b, const struct arena_buddy_lane *lane,
+static bool is_allocated(const struct arena_buddy *b, unsigned int l,
 			 unsigned int order, unsigned long i)
 {
+	const struct arena_buddy_lane *lane = &b->lanes[l];
+
 	if (arena_hbitmap_test(&b->free[order], lane->words, i))
 		return false;
 	if (order && is_split(b, lane, order, i))
 		return false;
-	return order == b->max_order || is_split(b, lane, order + 1, i / 2);
+	if (order == b->max_order)
+		return arena_chunks_held(&b->pool, l * b->lane_chunks + i);
+	return is_split(b, lane, order + 1, i / 2);
 }
 
-/* Caller holds the lane lock. */
-static int free_locked(const struct arena_buddy *b, struct arena_buddy_lane *lane,
+/* Caller holds lane @l's lock.  A chunk coalesced whole goes to the pool. */
+static int free_locked(struct arena_buddy *b, unsigned int l,
 		       unsigned int order, unsigned long i, unsigned int *coalesces)
 {
+	struct arena_buddy_lane *lane = &b->lanes[l];
+
 	lockdep_assert_held(&lane->lock);
-	if (!is_allocated(b, lane, order, i))
+	if (!is_allocated(b, l, order, i))
 		return -EINVAL;
 	while (order < b->max_order &&
 	       arena_hbitmap_test(&b->free[order], lane->words, i ^ 1)) {
@@ -267,7 +303,10 @@ static int free_locked(const struct arena_buddy *b, struct arena_buddy_lane *lan
 		__clear_bit(i, lane->words + b->split[order]);
 		(*coalesces)++;
 	}
-	put_free(b, lane, order, i);
+	if (order == b->max_order)
+		arena_chunks_give_one(&b->pool, l * b->lane_chunks + i);
+	else
+		put_free(b, lane, order, i);
 	return 0;
 }
 
@@ -304,18 +343,19 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 		unsigned int l = first + t < b->nr_lanes ? first + t : first + t - b->nr_lanes;
 		struct arena_buddy_lane *lane = &b->lanes[l];
 
-		if (!(READ_ONCE(lane->published) >> order))
+		if (!(READ_ONCE(lane->published) >> order) &&
+		    !arena_chunks_group_has(&b->pool, l))
 			continue;
 		spin_lock_irqsave(&lane->lock, flags);
 		for (; got < n; got++) {
-			i = alloc_locked(b, lane, order, &splits);
+			i = alloc_locked(b, l, order, &splits);
 			if (i < 0)
 				break;
 			blks[got].offset = l * lane_bytes + (u64)i * bsize;
 			blks[got].size = bsize;
 			blks[got].capacity = b->cap_capacity ? size : bsize;
 		}
-		lane_unlock(lane, flags);
+		lane_unlock(b, l, flags);
 	}
 
 	if (!got) {
@@ -378,13 +418,13 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 		l = g / per_lane;
 		spin_lock_irqsave(&b->lanes[l].lock, flags);
 		do {
-			if (!free_locked(b, &b->lanes[l], order, g % per_lane, &coalesces))
+			if (!free_locked(b, l, order, g % per_lane, &coalesces))
 				freed++;
 			if (++j == n)
 				break;
 			g = blks[j].offset >> shift;
 		} while (!(blks[j].offset & ((1ULL << shift) - 1)) && g / per_lane == l);
-		lane_unlock(&b->lanes[l], flags);
+		lane_unlock(b, l, flags);
 	}
 
 	if (!freed)
@@ -398,18 +438,95 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free_batch);
 
+static unsigned int chunk_shift(const struct arena_buddy *b)
+{
+	return b->min_shift + b->max_order;
+}
+
+/* Chunks a span for @size bytes takes, or 0 if more than the arena has. */
+static u32 span_chunks(const struct arena_buddy *b, u64 size)
+{
+	u64 n = (size >> chunk_shift(b)) + !!(size & ((1ULL << chunk_shift(b)) - 1));
+
+	return n <= b->nr_chunks ? n : 0;
+}
+
+/*
+ * A span took the last free chunks of lane @group's run: what the lane
+ * published says it has one.  Called under the pool's lock, so no chunk
+ * can come back to the run before the bit is cleared; a lane unlocking
+ * meanwhile may set it again from a stale count, which only makes a
+ * lock-free reader look at the lane in vain.
+ */
+static void span_emptied(struct arena_chunk_pool *pool, u32 group)
+{
+	struct arena_buddy *b = container_of(pool, struct arena_buddy, pool);
+
+	clear_bit(b->max_order, &b->lanes[group].published);
+}
+
 /**
- * arena_buddy_free() - release the block at @offset, granted for @size bytes
+ * arena_buddy_alloc_span() - grant @size bytes, more than a chunk, as a span
+ * @b: the allocator
+ * @size: bytes; rounded up to whole chunks
+ * @blk: receives the span: consecutive whole chunks, one offset
+ *
+ * Return: 0, -EINVAL for a size a block would serve, -EFBIG beyond the
+ * arena's size, -ENOSPC if no run of free chunks is that long now.
+ */
+int arena_buddy_alloc_span(struct arena_buddy *b, u64 size, struct arena_block *blk)
+{
+	u32 n = span_chunks(b, size);
+	long first;
+
+	if (size <= 1ULL << chunk_shift(b))
+		return -EINVAL;
+	if (!n)
+		return -EFBIG;
+	first = arena_chunks_take_span(&b->pool, n, span_emptied);
+	if (first < 0) {
+		this_cpu_add(b->pcpu->allocations_failed, 1);
+		return -ENOSPC;
+	}
+	blk->offset = (u64)first << chunk_shift(b);
+	blk->size = (u64)n << chunk_shift(b);
+	blk->capacity = b->cap_capacity ? size : blk->size;
+	this_cpu_add(b->pcpu->allocations_ok, 1);
+	this_cpu_add(b->pcpu->bytes_live, (s64)size);
+	this_cpu_add(b->pcpu->bytes_reserved, (s64)blk->size);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_alloc_span);
+
+static int free_span(struct arena_buddy *b, u64 offset, u64 size)
+{
+	u32 n = span_chunks(b, size);
+
+	if (!n || offset & ((1ULL << chunk_shift(b)) - 1) ||
+	    arena_chunks_give_span(&b->pool, offset >> chunk_shift(b), n))
+		return -EINVAL;
+	this_cpu_add(b->pcpu->frees, 1);
+	this_cpu_add(b->pcpu->bytes_live, -(s64)size);
+	this_cpu_add(b->pcpu->bytes_reserved, -(s64)((u64)n << chunk_shift(b)));
+	return 0;
+}
+
+/**
+ * arena_buddy_free() - release the block or span at @offset, granted for
+ *	@size bytes
  * @b: the allocator
  * @offset: the block's offset, as granted
  * @size: the size it was requested with
  *
- * Return: 0, or -EINVAL if no live block of that size starts at @offset.
+ * Return: 0, or -EINVAL if no live block or span for that size starts at
+ * @offset.
  */
 int arena_buddy_free(struct arena_buddy *b, u64 offset, u64 size)
 {
 	struct arena_block blk = { .offset = offset };
 
+	if (size > 1ULL << chunk_shift(b))
+		return free_span(b, offset, size);
 	return arena_buddy_free_batch(b, &blk, 1, size) == 1 ? 0 : -EINVAL;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free);
@@ -422,9 +539,21 @@ u64 arena_buddy_largest_free(const struct arena_buddy *b)
 
 	for (l = 0; l < b->nr_lanes; l++)
 		nonempty |= READ_ONCE(b->lanes[l].published);
+	/* Spans come back to the pool without a lane: count those too. */
+	if (READ_ONCE(b->pool.nr_free))
+		nonempty |= BIT(b->max_order);
 	return nonempty ? 1ULL << (__fls(nonempty) + b->min_shift) : 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_free);
+
+/* The largest grant, block or span, that could be made now; lock-free. */
+u64 arena_buddy_largest_grant(const struct arena_buddy *b)
+{
+	u64 span = (u64)arena_chunks_longest(&b->pool) << chunk_shift(b);
+
+	return max(span, arena_buddy_largest_free(b));
+}
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_grant);
 
 /*
  * Free blocks of @order over all lanes, each read under its lane's lock
@@ -442,6 +571,9 @@ u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order)
 		lane = &b->lanes[l];
 		spin_lock_irqsave(&lane->lock, flags);
 		n += lane->free_count[order];
+		/* Whole free chunks are the pool's, moved only under this lock. */
+		if (order == b->max_order)
+			n += READ_ONCE(b->pool.group_free[l]);
 		spin_unlock_irqrestore(&lane->lock, flags);
 	}
 	return n;
@@ -452,6 +584,7 @@ void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st)
 {
 	arena_core_stats_sum(b->pcpu, st);
 	st->largest_free_block = arena_buddy_largest_free(b);
+	st->largest_free_grant = arena_buddy_largest_grant(b);
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_stats);
 
@@ -459,17 +592,13 @@ size_t arena_buddy_metadata_bytes(const struct arena_buddy *b)
 {
 	return sizeof(*b) + b->nr_lanes * (sizeof(*b->lanes) +
 					   b->lane_words * sizeof(*b->words)) +
+	       arena_chunks_metadata_bytes(&b->pool) +
 	       nr_cpu_ids * sizeof(struct arena_core_pcpu);
 }
 
-/*
- * A span of whole chunks (a grant larger than the largest block) is the
- * big-grants work still to come: refused as one block that size would be.
- */
-static int buddy_alloc_span(void __always_unused *core, u64 __always_unused size,
-			    struct arena_block __always_unused *blk)
+static int buddy_alloc_span(void *core, u64 size, struct arena_block *blk)
 {
-	return -EFBIG;
+	return arena_buddy_alloc_span(core, size, blk);
 }
 
 static int buddy_alloc_batch(void *core, u64 size, unsigned int n, struct arena_block *blks)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Buddy allocator: power-of-two blocks from min_block up to max_block (the
- * chunk size), split on allocate and coalesced on release.  See buddy.c.
+ * chunk size), split on allocate and coalesced on release, and spans of
+ * whole chunks for grants larger than a chunk.  See buddy.c.
  */
 #ifndef ARENA_BUDDY_H
 #define ARENA_BUDDY_H
 
 #include "bitmap.h"
+#include "chunks.h"
 #include "core.h"
 
 #define ARENA_BUDDY_MAX_ORDERS	32
@@ -52,6 +54,7 @@ struct arena_buddy {
 	size_t lane_words;
 	struct arena_buddy_lane *lanes;
 	unsigned long *words;
+	struct arena_chunk_pool pool;	/* whole free chunks, and spans */
 	struct arena_core_pcpu __percpu *pcpu;
 };
 
@@ -61,10 +64,12 @@ void arena_buddy_destroy(struct arena_buddy *b);
 int arena_buddy_alloc(struct arena_buddy *b, u64 size, struct arena_block *blk);
 int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 			    struct arena_block *blks);
+int arena_buddy_alloc_span(struct arena_buddy *b, u64 size, struct arena_block *blk);
 int arena_buddy_free(struct arena_buddy *b, u64 offset, u64 size);
 int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks,
 			   unsigned int n, u64 size);
 u64 arena_buddy_largest_free(const struct arena_buddy *b);
+u64 arena_buddy_largest_grant(const struct arena_buddy *b);
 u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order);
 void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st);
 size_t arena_buddy_metadata_bytes(const struct arena_buddy *b);

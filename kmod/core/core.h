@@ -5,8 +5,11 @@
  * Two allocators share this interface: fixed slots (slots.c, lock-free) and
  * buddy blocks (buddy.c, one spinlock).  Both hand out *offsets* into the
  * arena's address space, in which chunk c occupies [c * chunk_size,
- * (c + 1) * chunk_size); no slot or block ever crosses a chunk, so every
- * grant is physically contiguous.  The core never touches the memory itself.
+ * (c + 1) * chunk_size); no slot or block ever crosses a chunk, so each is
+ * physically contiguous.  A grant larger than a chunk (buddy arenas only)
+ * is a span of consecutive whole chunks, one range of offsets, physically
+ * contiguous only where its chunks happen to be.  The core never touches
+ * the memory itself.
  *
  * Errors are distinct so that callers can act on them:
  *   -EINVAL     invalid geometry, zero-size request, or freeing something
@@ -39,6 +42,7 @@ struct arena_core_stats {
 	u64 splits;		/* buddy only */
 	u64 coalesces;		/* buddy only */
 	u64 largest_free_block;	/* buddy: largest free block; fixed: slot size if any free */
+	u64 largest_free_grant;	/* buddy: the larger of that and the longest free span */
 };
 
 /*
@@ -71,8 +75,8 @@ void arena_core_stats_sum(struct arena_core_pcpu __percpu *pcpu,
  * @alloc_batch: up to @n grants of @size, each within one chunk; returns
  *	how many, or an error as listed above
  * @alloc_span: one grant of @size larger than a chunk, made of whole
- *	chunks: 0, or an error as listed above (-EFBIG, for now: multi-chunk
- *	grants are still to come)
+ *	consecutive chunks: 0, or an error as listed above (fixed arenas:
+ *	always -EFBIG)
  * @free: give back what @alloc_batch or @alloc_span made for @size bytes
  * @has_space: whether the smallest request could succeed now
  * @stats: the counters, summed

@@ -325,6 +325,7 @@ void arena_slots_stats(struct arena_slots *s, struct arena_core_stats *st)
 			     (st->allocations_ok - st->frees) * s->slot_size : 0;
 	st->largest_free_block =
 		st->bytes_reserved < s->slot_count * s->slot_size ? s->slot_size : 0;
+	st->largest_free_grant = st->largest_free_block;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_slots_stats);
 

@@ -137,12 +137,20 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (op % 3 != 2 && nr_live < MAX_LIVE) {
 			u64 req = take(&in, 3) % (max_req + max_req / 4 + 1);
 			struct arena_block blk;
-			int ret = buddy ? arena_buddy_alloc(&b, req, &blk) :
-					  arena_slots_alloc(&s, req, &blk);
+			bool span = buddy && op & 0x40;	/* up to the arena and beyond */
+			int ret;
+
+			if (span)
+				req = max_req + 1 + take(&in, 3) % total;
+			ret = span ? arena_buddy_alloc_span(&b, req, &blk) :
+			      buddy ? arena_buddy_alloc(&b, req, &blk) :
+				      arena_slots_alloc(&s, req, &blk);
 
 			if (!req) {
 				CHECK(ret == -EINVAL);
-			} else if (req > max_req) {
+			} else if (span && req > total) {
+				CHECK(ret == -EFBIG);
+			} else if (!span && req > max_req) {
 				CHECK(ret == -EFBIG);
 			} else if (!ret) {
 				CHECK(blk.size >= req && blk.offset + blk.size <= total);
@@ -161,7 +169,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			live[i] = live[--nr_live];
 		} else {
 			/* A forged free changes nothing unless it names a live grant. */
-			u64 off = take(&in, 3) % (total + 64), req = 1 + take(&in, 2) % max_req;
+			u64 off = take(&in, 3) % (total + 64), req = 1 + take(&in, 3) % (2 * total);
 			int ret;
 
 			for (i = 0; i < nr_live && live[i].offset != off; i++)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the allocator core (kmod/slots.c, kmod/buddy.c,
- * kmod/bitmap.c), compiled natively on the host.
+ * Unit tests of the allocator core (kmod/core/slots.c, buddy.c, chunks.c,
+ * bitmap.c), compiled natively on the host.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,12 @@
 #include "../kselftest_harness.h"
 
 #define KiB	1024ULL
+
+static void no_lanes(struct arena_chunk_pool *p, u32 group)
+{
+	(void)p;
+	(void)group;
+}
 #define MiB	(1024 * KiB)
 
 static struct arena_core_stats buddy_stats(struct arena_buddy *b)
@@ -267,6 +273,92 @@ TEST_F(small_buddy, free_rejects_what_is_not_a_live_grant)
 }
 
 /* --- buddy: several chunks ------------------------------------------------ */
+
+/* --- chunk pool: runs, groups, spans -------------------------------------- */
+
+TEST(chunk_pool_finds_runs_and_keeps_groups_apart)
+{
+	struct arena_chunk_pool p;
+
+	/* Ten chunks, not a power of two, in two groups of five. */
+	ASSERT_EQ(0, arena_chunks_init(&p, 10, 5));
+	EXPECT_EQ(10, arena_chunks_longest(&p));
+	EXPECT_EQ(0, arena_chunks_take_one(&p, 0));
+	EXPECT_EQ(5, arena_chunks_take_one(&p, 1));
+	EXPECT_EQ(4, arena_chunks_longest(&p));		/* [1, 5) and [6, 10) */
+	EXPECT_EQ(1, arena_chunks_take_span(&p, 4, no_lanes));
+	EXPECT_EQ(6, arena_chunks_take_span(&p, 3, no_lanes));
+	EXPECT_EQ(-ENOSPC, arena_chunks_take_span(&p, 2, no_lanes));
+	EXPECT_EQ(9, arena_chunks_take_one(&p, 1));
+	EXPECT_EQ(-ENOSPC, arena_chunks_take_one(&p, 1));
+	EXPECT_EQ(-ENOSPC, arena_chunks_take_one(&p, 0));
+	EXPECT_EQ(0, arena_chunks_longest(&p));
+	EXPECT_TRUE(arena_chunks_held(&p, 0));
+	EXPECT_FALSE(arena_chunks_held(&p, 2));		/* a span's, not the group's */
+
+	/* Only the exact span goes back. */
+	EXPECT_EQ(-EINVAL, arena_chunks_give_span(&p, 1, 3));
+	EXPECT_EQ(-EINVAL, arena_chunks_give_span(&p, 2, 3));
+	EXPECT_EQ(-EINVAL, arena_chunks_give_span(&p, 0, 2));	/* held, not a span */
+	EXPECT_EQ(-EINVAL, arena_chunks_give_span(&p, 8, 4));	/* past the end */
+	EXPECT_EQ(0, arena_chunks_give_span(&p, 1, 4));
+	EXPECT_EQ(-EINVAL, arena_chunks_give_span(&p, 1, 4));	/* twice */
+	EXPECT_EQ(4, arena_chunks_longest(&p));
+	arena_chunks_give_one(&p, 0);
+	EXPECT_EQ(5, arena_chunks_longest(&p));
+	EXPECT_EQ(0, arena_chunks_take_one(&p, 0));		/* the lowest again */
+	arena_chunks_give_one(&p, 0);
+	arena_chunks_give_one(&p, 5);
+	EXPECT_EQ(0, arena_chunks_give_span(&p, 6, 3));
+	arena_chunks_give_one(&p, 9);
+	EXPECT_EQ(10, arena_chunks_longest(&p));
+	EXPECT_EQ(10, p.nr_free);
+	arena_chunks_destroy(&p);
+}
+
+TEST(buddy_spans_are_whole_chunks_apart_from_blocks)
+{
+	struct arena_buddy_geometry g = { .total = 16 * MiB, .min_block = 4 * KiB,
+					  .max_block = 2 * MiB };
+	struct arena_block small, span, other;
+	struct arena_core_stats st;
+	struct arena_buddy b;
+
+	ASSERT_EQ(0, arena_buddy_geometry(&g));
+	ASSERT_EQ(0, arena_buddy_init(&b, &g));
+	EXPECT_EQ(16 * MiB, arena_buddy_largest_grant(&b));
+	EXPECT_EQ(-EINVAL, arena_buddy_alloc_span(&b, 2 * MiB, &span));	/* a block's */
+	EXPECT_EQ(-EFBIG, arena_buddy_alloc_span(&b, 16 * MiB + 1, &span));
+	ASSERT_EQ(0, arena_buddy_alloc(&b, 4 * KiB, &small));
+	ASSERT_EQ(0, arena_buddy_alloc_span(&b, 5 * MiB, &span));	/* three chunks */
+	EXPECT_EQ(6 * MiB, span.size);
+	EXPECT_EQ(0, span.offset % (2 * MiB));
+	EXPECT_TRUE(span.offset >= small.offset + 2 * MiB ||
+		    span.offset + span.size <= small.offset - small.offset % (2 * MiB));
+	EXPECT_EQ(-ENOSPC, arena_buddy_alloc_span(&b, 16 * MiB, &other));
+	st = buddy_stats(&b);
+	EXPECT_EQ(2, st.allocations_ok);
+	EXPECT_EQ(1, st.allocations_failed);
+	EXPECT_EQ(5 * MiB + 4 * KiB, st.bytes_live);
+	EXPECT_EQ(6 * MiB + 4 * KiB, st.bytes_reserved);
+
+	EXPECT_EQ(-EINVAL, arena_buddy_free(&b, span.offset, 3 * MiB));	/* two chunks' */
+	EXPECT_EQ(-EINVAL, arena_buddy_free(&b, span.offset + 2 * MiB, 3 * MiB));
+	EXPECT_EQ(-EINVAL, arena_buddy_free(&b, span.offset, 4 * KiB));	/* not a block */
+	ASSERT_EQ(0, arena_buddy_free(&b, span.offset, 5 * MiB + 1));	/* same chunks */
+	ASSERT_EQ(0, arena_buddy_free(&b, small.offset, 4 * KiB));
+	st = buddy_stats(&b);
+	EXPECT_EQ(0, st.bytes_reserved);
+	EXPECT_EQ(16 * MiB, st.largest_free_grant);
+	EXPECT_EQ(8, arena_buddy_free_blocks(&b, b.max_order));
+	ASSERT_EQ(0, arena_buddy_alloc_span(&b, 16 * MiB, &span));	/* all of it */
+	EXPECT_EQ(0, span.offset);
+	EXPECT_EQ(0, arena_buddy_largest_free(&b));
+	EXPECT_EQ(-ENOSPC, arena_buddy_alloc(&b, 4 * KiB, &small));
+	ASSERT_EQ(0, arena_buddy_free(&b, 0, 16 * MiB));
+	EXPECT_EQ(2 * MiB, arena_buddy_largest_free(&b));
+	arena_buddy_destroy(&b);
+}
 
 TEST(buddy_chunks_never_merge)
 {

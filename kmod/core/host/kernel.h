@@ -27,12 +27,15 @@ typedef uint64_t u64;
 typedef int64_t s64;
 
 #define BITS_PER_LONG		64
+#define U32_MAX			UINT32_MAX
 #define SMP_CACHE_BYTES		64
 #define ____cacheline_aligned	__attribute__((aligned(SMP_CACHE_BYTES)))
 #define BIT(n)			(1UL << (n))
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
+#define container_of(p, type, member) \
+	((type *)((char *)(p) - offsetof(type, member)))
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define min_t(t, a, b)		min((t)(a), (t)(b))
@@ -63,6 +66,11 @@ static inline void __set_bit(unsigned long nr, unsigned long *addr)
 static inline void __clear_bit(unsigned long nr, unsigned long *addr)
 {
 	addr[nr / BITS_PER_LONG] &= ~BIT(nr % BITS_PER_LONG);
+}
+
+static inline void clear_bit(unsigned long nr, unsigned long *addr)
+{
+	__atomic_fetch_and(&addr[nr / BITS_PER_LONG], ~BIT(nr % BITS_PER_LONG), __ATOMIC_RELAXED);
 }
 
 static inline bool test_bit(unsigned long nr, const unsigned long *addr)

@@ -8,7 +8,9 @@
  * only when the model has no free region that could serve the request
  * (which, for the buddy, also proves that coalescing never misses);
  * -EFBIG exactly for oversized requests; a free succeeds exactly for live
- * grants.  Every few hundred operations the counters must equal the
+ * grants.  Buddy requests larger than a chunk are spans: exactly the
+ * leftmost run of that many whole free chunks, -ENOSPC exactly when the
+ * model has no such run, and the largest grant reported is the model's.  Every few hundred operations the counters must equal the
  * model's, and at the end everything is released and the arena is whole.
  *
  * ARENA_MODEL_OPS sets the operations per configuration, ARENA_MODEL_SEED
@@ -139,6 +141,31 @@ static u64 model_largest_free(const struct model *m, u64 min_block)
 	return 0;
 }
 
+/* The first of the leftmost run of @n whole free chunks, or -1. */
+static long model_leftmost_run(const struct model *m, u64 n)
+{
+	u64 c, run = 0;
+
+	for (c = 0; c < m->total / m->chunk; c++) {
+		run = range_free(m, c * m->chunk, m->chunk) ? run + 1 : 0;
+		if (run == n)
+			return c + 1 - n;
+	}
+	return -1;
+}
+
+/* The longest run of whole free chunks. */
+static u64 model_longest_run(const struct model *m)
+{
+	u64 c, run = 0, best = 0;
+
+	for (c = 0; c < m->total / m->chunk; c++) {
+		run = range_free(m, c * m->chunk, m->chunk) ? run + 1 : 0;
+		best = max(best, run);
+	}
+	return best;
+}
+
 static int find_live(const struct model *m, u64 offset)
 {
 	unsigned int i;
@@ -167,6 +194,13 @@ static u64 block_size_for(u64 req, u64 min_block)
 	return bs;
 }
 
+/* What a buddy grant of @req reserves: a block, or whole chunks. */
+static u64 grant_size_for(const struct model *m, u64 req, u64 min_block)
+{
+	return req <= m->chunk ? block_size_for(req, min_block) :
+				 (req + m->chunk - 1) / m->chunk * m->chunk;
+}
+
 #define CHECK_COUNTERS(st, m) do {					\
 	ASSERT_EQ((m)->ok, (st).allocations_ok);			\
 	ASSERT_EQ((m)->failed, (st).allocations_failed);		\
@@ -174,6 +208,43 @@ static u64 block_size_for(u64 req, u64 min_block)
 	ASSERT_EQ((m)->bytes_live, (st).bytes_live);			\
 	ASSERT_EQ((m)->bytes_reserved, (st).bytes_reserved);		\
 } while (0)
+
+/*
+ * A request larger than a chunk: the leftmost run of whole free chunks, or
+ * -ENOSPC exactly when there is none, -EFBIG exactly beyond the arena.
+ */
+static int span_op(struct __test_metadata *_metadata, struct arena_buddy *b,
+		   struct model *m, u64 req, u64 op)
+{
+	u64 n = (req + m->chunk - 1) / m->chunk;
+	struct arena_block blk;
+	int ret = arena_buddy_alloc_span(b, req, &blk);
+	long first;
+
+	if (n > m->total / m->chunk) {
+		EXPECT_EQ(-EFBIG, ret);
+		return ret;
+	}
+	first = model_leftmost_run(m, n);
+	if (first < 0) {
+		EXPECT_EQ(-ENOSPC, ret) TH_LOG("op %llu: %llu chunks", (unsigned long long)op,
+					       (unsigned long long)n);
+		m->failed++;
+		return ret;
+	}
+	EXPECT_EQ(0, ret) TH_LOG("op %llu: no span of %llu chunks with one at %ld",
+				 (unsigned long long)op, (unsigned long long)n, first);
+	if (ret)
+		return ret;
+	EXPECT_EQ((u64)first * m->chunk, blk.offset);
+	EXPECT_EQ(n * m->chunk, blk.size);
+	range_set(m, blk.offset, blk.size, ++m->next_id);
+	m->live[m->nr_live++] = (struct grant){ blk.offset, blk.size, req };
+	m->ok++;
+	m->bytes_live += req;
+	m->bytes_reserved += blk.size;
+	return 0;
+}
 
 FIXTURE(buddy_model) {
 	struct arena_buddy b;
@@ -194,6 +265,11 @@ FIXTURE_VARIANT_ADD(buddy_model, four_chunks_64b_min) {
 };
 FIXTURE_VARIANT_ADD(buddy_model, nearest_deep_tree) {
 	.total = 200 * 1024, .min_block = 200, .max_block = 100 * 1024,
+	.flags = ARENA_BUDDY_NEAREST,
+};
+/* Spans across the lanes' runs (16 lanes of 4 chunks natively). */
+FIXTURE_VARIANT_ADD(buddy_model, sixty_four_chunks_spans) {
+	.total = 1024 * 1024, .min_block = 1024, .max_block = 16 * 1024,
 	.flags = ARENA_BUDDY_NEAREST,
 };
 
@@ -230,14 +306,20 @@ TEST_F(buddy_model, random_ops_agree_with_model)
 
 		if (r < alloc_percent(op) || !m->nr_live) {
 			u64 req = rnd_size(m, self->g.max_block + self->g.max_block / 4);
-			u64 bs = block_size_for(req, min_block);
 			struct arena_block blk;
-			int ret = arena_buddy_alloc(&self->b, req, &blk);
+			u64 bs;
+			int ret;
 
+			if (rnd(m) % 4 == 0)	/* a span's size, or one beyond the arena */
+				req = rnd_size(m, m->total + m->total / 4);
 			if (req > self->g.max_block) {
-				ASSERT_EQ(-EFBIG, ret);
+				ret = span_op(_metadata, &self->b, m, req, op);
+				if (ret)
+					ASSERT_TRUE(ret == -ENOSPC || ret == -EFBIG);
 				continue;
 			}
+			bs = block_size_for(req, min_block);
+			ret = arena_buddy_alloc(&self->b, req, &blk);
 			if (ret == -ENOSPC) {
 				/* No aligned free region of that size may exist. */
 				u64 off;
@@ -276,9 +358,9 @@ TEST_F(buddy_model, random_ops_agree_with_model)
 			 * size it asked for, so a valid one uses that size.
 			 */
 			u64 off = (rnd(m) % (m->total / min_block)) * min_block;
-			u64 req = rnd_size(m, self->g.max_block);
+			u64 req = rnd_size(m, rnd(m) % 2 ? m->total : self->g.max_block);
 			int i = find_live(m, off);
-			bool valid = i >= 0 && block_size_for(req, min_block) == m->live[i].size;
+			bool valid = i >= 0 && grant_size_for(m, req, min_block) == m->live[i].size;
 
 			if (valid)
 				req = m->live[i].req;
@@ -290,6 +372,8 @@ TEST_F(buddy_model, random_ops_agree_with_model)
 			arena_buddy_stats(&self->b, &st);
 			CHECK_COUNTERS(st, m);
 			ASSERT_EQ(model_largest_free(m, min_block), st.largest_free_block);
+			ASSERT_EQ(max(st.largest_free_block, model_longest_run(m) * m->chunk),
+				  st.largest_free_grant);
 		}
 	}
 

@@ -26,6 +26,7 @@ struct stress {
 	struct arena_buddy *b;	/* one of b or s */
 	struct arena_slots *s;
 	u64 max_req;
+	u64 max_span;		/* buddy: one request in eight is a span up to this */
 	u64 *memory;		/* the "arena": total bytes */
 	u64 ops;
 	int errors;
@@ -48,6 +49,8 @@ static u64 next_rand(u64 *x)
 
 static int do_alloc(struct stress *st, u64 req, struct arena_block *blk)
 {
+	if (st->b && req > st->max_req)
+		return arena_buddy_alloc_span(st->b, req, blk);
 	return st->b ? arena_buddy_alloc(st->b, req, blk) : arena_slots_alloc(st->s, req, blk);
 }
 
@@ -90,7 +93,11 @@ static void *worker_fn(void *arg)
 
 		if (alloc) {
 			u64 r = 1 + next_rand(&w->rng) % st->max_req;
-			int ret = do_alloc(st, r, &held[n]);
+			int ret;
+
+			if (st->max_span && next_rand(&w->rng) % 8 == 0)
+				r = st->max_req + 1 + next_rand(&w->rng) % (st->max_span - st->max_req);
+			ret = do_alloc(st, r, &held[n]);
 
 			if (ret == -ENOSPC) {
 				w->enospc++;
@@ -160,15 +167,19 @@ FIXTURE(buddy_stress) {
 };
 
 FIXTURE_VARIANT(buddy_stress) {
-	u64 max_block;
+	u64 total, max_block, max_span;
 };
 
-FIXTURE_VARIANT_ADD(buddy_stress, four_lanes) { .max_block = 64 << 10 };
-FIXTURE_VARIANT_ADD(buddy_stress, one_lane) { .max_block = 256 << 10 };
+FIXTURE_VARIANT_ADD(buddy_stress, four_lanes) { .total = 256 << 10, .max_block = 64 << 10 };
+FIXTURE_VARIANT_ADD(buddy_stress, one_lane) { .total = 256 << 10, .max_block = 256 << 10 };
+/* 64 chunks in 16 lanes, spans of up to 16 chunks across them. */
+FIXTURE_VARIANT_ADD(buddy_stress, spans_across_lanes) {
+	.total = 1 << 20, .max_block = 16 << 10, .max_span = 256 << 10,
+};
 
 FIXTURE_SETUP(buddy_stress)
 {
-	self->g = (struct arena_buddy_geometry){ .total = 256 << 10, .min_block = 256,
+	self->g = (struct arena_buddy_geometry){ .total = variant->total, .min_block = 256,
 						 .max_block = variant->max_block };
 	ASSERT_EQ(0, arena_buddy_geometry(&self->g));
 	ASSERT_EQ(0, arena_buddy_init(&self->b, &self->g));
@@ -181,7 +192,8 @@ FIXTURE_TEARDOWN(buddy_stress)
 
 TEST_F(buddy_stress, threads_never_overlap)
 {
-	struct stress st = { .max_req = 16 << 10, .b = &self->b };
+	struct stress st = { .max_req = min(16 << 10, variant->max_block),
+			     .max_span = variant->max_span, .b = &self->b };
 	struct arena_core_stats cs;
 
 	TH_LOG("%u lanes", self->b.nr_lanes);
