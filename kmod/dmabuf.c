@@ -2,9 +2,12 @@
 /*
  * Exporting grants as dma-bufs.
  *
- * An export is whole pages of one grant: a physically contiguous run per
- * chunk it spans, so an attachment's sg_table has one entry per chunk (one,
- * for every grant of today, which never crosses a chunk).  The dma-buf
+ * An export is whole pages of one grant, which may span many chunks.  An
+ * attachment's sg_table has one entry per physically contiguous run:
+ * chunks adjacent in memory (the arena sorts them by address) are merged,
+ * as drm_prime_pages_to_sg() merges pages, but no entry grows past the
+ * device's dma_max_mapping_size() or what an sg entry's length holds, so
+ * that an IOMMU-less device or swiotlb can map each one.  The dma-buf
  * holds the grant; the grant lists its exports (under exports_lock) so that
  * ARENA_IOC_SYNC can reach their attachments; each export lists its
  * attachments (under its lock), which CPU-access syncs walk.  Lock order:
@@ -51,8 +54,8 @@ static u64 arena_export_start(const struct arena_dmabuf *exp)
 	return exp->grant->offset + exp->offset;
 }
 
-/* How many chunks the export touches: the runs of its sg_table. */
-static unsigned int arena_export_runs(const struct arena_dmabuf *exp)
+/* How many chunks the export touches. */
+static unsigned int arena_export_chunks(const struct arena_dmabuf *exp)
 {
 	u64 chunk = arena_chunk_size(exp->grant->arena);
 	u64 start = arena_export_start(exp);
@@ -60,20 +63,51 @@ static unsigned int arena_export_runs(const struct arena_dmabuf *exp)
 	return (round_up(start + exp->size, chunk) - round_down(start, chunk)) / chunk;
 }
 
-/* One entry per chunk the export touches, in order. */
-static void arena_export_fill_sg(struct arena_dmabuf *exp, struct sg_table *sgt)
+/*
+ * Walk the export's physically contiguous runs of at most @max_seg bytes
+ * (a page multiple): with @sgt NULL count them, else fill its entries.
+ * The export is walked in pieces within a chunk and @max_seg; a run grows
+ * by the next piece when it starts where the run ends in memory.
+ */
+static unsigned int arena_export_runs(const struct arena_dmabuf *exp, u64 max_seg,
+				      struct sg_table *sgt)
 {
 	struct arena *arena = exp->grant->arena;
 	u64 chunk = arena_chunk_size(arena);
-	u64 at = arena_export_start(exp), end = at + exp->size, n;
-	struct scatterlist *sg;
-	unsigned int i;
+	u64 at = arena_export_start(exp), end = at + exp->size, run = 0, n;
+	struct scatterlist *sg = sgt ? sgt->sgl : NULL;
+	struct page *first = NULL;
+	unsigned int runs = 0;
 
-	for_each_sgtable_sg(sgt, sg, i) {
-		n = min(end, round_down(at, chunk) + chunk) - at;
-		sg_set_page(sg, arena_page(arena, at), n, 0);
-		at += n;
+	for (; at < end; at += n) {
+		struct page *page = arena_page(arena, at);
+
+		n = min3(end, round_down(at, chunk) + chunk, at + max_seg) - at;
+		if (first && page_to_pfn(page) == page_to_pfn(first) + (run >> PAGE_SHIFT) &&
+		    run + n <= max_seg) {
+			run += n;
+			continue;
+		}
+		if (first && sg) {
+			sg_set_page(sg, first, run, 0);
+			sg = sg_next(sg);
+		}
+		first = page;
+		run = n;
+		runs++;
 	}
+	if (sg)
+		sg_set_page(sg, first, run, 0);
+	return runs;
+}
+
+/* The longest entry @dev may have: its mapping limit, in whole chunks if it can. */
+static u64 arena_max_segment(const struct arena_dmabuf *exp, struct device *dev)
+{
+	u64 chunk = arena_chunk_size(exp->grant->arena);
+	u64 max = min_t(u64, dma_max_mapping_size(dev), UINT_MAX & PAGE_MASK);
+
+	return max >= chunk ? round_down(max, chunk) : round_down(max, PAGE_SIZE);
 }
 
 static int arena_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
@@ -82,15 +116,17 @@ static int arena_dmabuf_attach(struct dma_buf *dmabuf, struct dma_buf_attachment
 	struct arena_attachment *a;
 	int ret;
 
+	u64 max_seg = arena_max_segment(exp, attach->dev);
+
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
-	ret = sg_alloc_table(&a->sgt, arena_export_runs(exp), GFP_KERNEL);
+	ret = sg_alloc_table(&a->sgt, arena_export_runs(exp, max_seg, NULL), GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
 	}
-	arena_export_fill_sg(exp, &a->sgt);
+	arena_export_runs(exp, max_seg, &a->sgt);
 	a->dev = attach->dev;
 	attach->priv = a;
 	mutex_lock(&exp->lock);
@@ -217,7 +253,7 @@ static int arena_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct page **pages;
 	void *vaddr;
 
-	if (arena_export_runs(exp) == 1) {
+	if (arena_export_chunks(exp) == 1) {
 		vaddr = page_address(arena_page(arena, arena_export_start(exp)));
 	} else {
 		pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
@@ -236,7 +272,7 @@ static int arena_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 
 static void arena_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
-	if (arena_export_runs(dmabuf->priv) > 1)
+	if (arena_export_chunks(dmabuf->priv) > 1)
 		vunmap(map->vaddr);
 }
 
