@@ -6,7 +6,10 @@
  * Chunks are compound pages of chunk_order, allocated on one node without
  * retries or warnings, zeroed, charged to the creator's memory cgroup and
  * never on an LRU list, so never swapped, migrated or reclaimed: they stay
- * where they are until the arena is released.
+ * where they are until the arena is released.  They are sorted by physical
+ * address once allocated, so that consecutive chunks, which a grant larger
+ * than a chunk is made of, are physically adjacent wherever the page
+ * allocator gave adjacent ones (a dma-buf of such a run is one segment).
  */
 
 #include <linux/cred.h>
@@ -20,6 +23,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "arena.h"
 #include "core/buddy.h"
@@ -113,6 +117,14 @@ static void arena_free_chunks(struct arena *arena)
 	arena->chunks = NULL;
 }
 
+static int arena_cmp_pfn(const void *a, const void *b)
+{
+	unsigned long pa = page_to_pfn(*(struct page * const *)a);
+	unsigned long pb = page_to_pfn(*(struct page * const *)b);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
 static int arena_alloc_chunks(struct arena *arena)
 {
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
@@ -140,6 +152,7 @@ static int arena_alloc_chunks(struct arena *arena)
 		atomic_long_add(1L << arena->chunk_order, &arena_chunk_pages);
 		cond_resched();
 	}
+	sort(arena->chunks, arena->nr_chunks, sizeof(*arena->chunks), arena_cmp_pfn, NULL);
 	return 0;
 }
 
@@ -220,12 +233,15 @@ static int arena_plan(struct arena_plan *p, const struct arena_create *c, unsign
 /*
  * An upper bound of the part of the allocator's metadata that grows with
  * the geometry, charged with the chunks: at most a free bit, a split bit
- * and their summary levels per granule, so four bits.  (The fixed part, a
- * few KiB of lane and per-CPU state, is charged to the memory cgroup only.)
+ * and their summary levels per granule, so four bits, and per chunk its
+ * page pointer and its place in the chunk pool (a state word and at most
+ * four 12-byte nodes of the summary tree), under 64 bytes.  (The fixed
+ * part, a few KiB of lane and per-CPU state, is charged to the memory
+ * cgroup only.)
  */
 static u64 arena_plan_metadata(const struct arena_plan *p)
 {
-	return p->granules / 2;
+	return p->granules / 2 + p->nr_chunks * 64;
 }
 
 /* Set up the allocator that @p planned: the one place that chooses it. */
