@@ -20,9 +20,10 @@
  *
  * Zeroing on release keeps allocation fast whatever the size: up to
  * zero_inline_max (a module parameter) the releaser zeroes at once; larger
- * grants go to a worker so that munmap() or close() does not stall on them.  An
- * allocation that finds no space waits for pending zeroing before it
- * reports ENOSPC, so deferring never makes a request fail.
+ * grants go to a worker so that munmap() or close() does not stall on them.
+ * An allocation that finds no space while zeroing is pending waits for the
+ * next grant to come back and tries again, until it fits or nothing is
+ * pending, so deferring never makes a request fail.
  *
  * Grants of an arena shared by several users (the default arena, named
  * arenas that are not one trust domain) are pinned memory taken by one
@@ -107,14 +108,22 @@ static void arena_core_free(struct arena *arena, u64 offset, u64 size)
 	WARN_ON_ONCE(arena->ops->free(arena->core, offset, size));
 }
 
-/* The grant's memory is clean: give it back and wake whoever waits. */
-static void arena_grant_return(struct arena_grant *grant)
+/*
+ * The grant's memory is clean: give it back and wake whoever waits.  A
+ * grant that was zeroed by the worker (@zeroed) leaves the zeroing count
+ * after its memory is back and before the waiters are woken, so that a
+ * waiter that sees the count at zero and no return since its last look
+ * knows that nothing is on its way (arena_alloc_retrying()).
+ */
+static void arena_grant_return(struct arena_grant *grant, bool zeroed)
 {
 	struct arena *arena = grant->arena;
 
 	arena_core_free(arena, grant->offset, grant->requested);
 	arena_uncharge_user(grant);
 	atomic64_dec(&arena->stats.live_grants);
+	if (zeroed)
+		atomic_dec(&arena->zeroing);
 	atomic64_inc(&arena->returns);
 	wake_up_all(&arena->wait);
 	kfree(grant);
@@ -136,8 +145,7 @@ static void arena_zero_work(struct work_struct *work)
 		if (!grant)
 			break;
 		arena_zero(arena, grant->offset, grant->size, true);
-		arena_grant_return(grant);
-		atomic_dec(&arena->zeroing);
+		arena_grant_return(grant, true);
 	}
 	arena_put(arena);	/* the reference taken when queued */
 }
@@ -148,10 +156,10 @@ static void arena_grant_clean(struct arena_grant *grant)
 	struct arena *arena = grant->arena;
 
 	if (arena->flags & ARENA_CREATE_SKIP_ZEROING) {
-		arena_grant_return(grant);
+		arena_grant_return(grant, false);
 	} else if (grant->size <= READ_ONCE(arena_zero_inline_max)) {
 		arena_zero(arena, grant->offset, grant->size, false);
-		arena_grant_return(grant);
+		arena_grant_return(grant, false);
 	} else {
 		atomic_inc(&arena->zeroing);
 		spin_lock(&arena->dirty_lock);
@@ -272,6 +280,32 @@ void arena_flush_zeroing(struct arena *arena)
 	flush_work(&arena->zero_work);
 }
 
+/*
+ * Allocate; while that finds no space and grants are being zeroed, wait
+ * for the next one to come back and try again, so that an allocation waits
+ * only until enough memory is back, not for the whole queue.  Space being
+ * zeroed is not missing space: ENOSPC only once nothing is on its way.
+ */
+static int arena_alloc_retrying(struct arena *arena, u64 size, unsigned int n,
+				struct arena_block *blks)
+{
+	s64 returns;
+	int got;
+
+	for (;;) {
+		returns = atomic64_read(&arena->returns);
+		got = arena_core_alloc(arena, size, n, blks);
+		if (got != -ENOSPC)
+			return got;
+		if (!atomic_read(&arena->zeroing) && atomic64_read(&arena->returns) == returns)
+			return got;
+		if (wait_event_killable(arena->wait,
+					atomic64_read(&arena->returns) != returns ||
+					!atomic_read(&arena->zeroing)))
+			return -EINTR;
+	}
+}
+
 /**
  * arena_grants_alloc() - make up to @n grants of @size bytes
  * @arena: where from
@@ -284,8 +318,8 @@ void arena_flush_zeroing(struct arena *arena)
  * it.
  *
  * Return: how many were made (1 to @n), or -EINVAL, -EFBIG, -ENOSPC as the
- * allocator core says, -EDQUOT if not even one fits the caller's share, or
- * -ENOMEM.
+ * allocator core says, -EDQUOT if not even one fits the caller's share,
+ * -EINTR if killed while waiting for zeroing, or -ENOMEM.
  */
 int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		       struct arena_grant **grants)
@@ -303,12 +337,7 @@ int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 			goto free;
 	}
 
-	got = arena_core_alloc(arena, size, n, blks);
-	if (got == -ENOSPC && atomic_read(&arena->zeroing)) {
-		/* Space being zeroed is not missing space: wait and retry. */
-		arena_flush_zeroing(arena);
-		got = arena_core_alloc(arena, size, n, blks);
-	}
+	got = arena_alloc_retrying(arena, size, n, blks);
 	if (got == -ENOSPC)
 		arena_note_full(arena);
 	else if (got > 0)
