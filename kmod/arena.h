@@ -148,6 +148,24 @@ static inline u64 arena_chunk_size(const struct arena *arena)
 	return 1ULL << arena->chunk_shift;
 }
 
+/* The largest grant the arena could ever make: a slot, or all of it. */
+static inline u64 arena_max_grant(const struct arena *arena)
+{
+	return arena->mode == ARENA_MODE_FIXED ? arena->slot_size : arena->size;
+}
+
+/*
+ * Whether a physically contiguous grant of @size could ever be made: one
+ * chunk is the largest contiguous unit (spans are contiguous only where
+ * their chunks happen to be).  -ERANGE if not, 0 otherwise, also for a
+ * size no grant could have (the allocator says -EFBIG for it).
+ */
+static inline int arena_contig_check(const struct arena *arena, u64 size)
+{
+	return size > arena_chunk_size(arena) && size <= arena_max_grant(arena) ?
+	       -ERANGE : 0;
+}
+
 /* registry.c: ids, lookups and the notifier */
 int arena_register(struct arena *arena);
 void arena_unregister(struct arena *arena);

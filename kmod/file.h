@@ -7,6 +7,7 @@
 #define ARENA_FILE_H
 
 #include <linux/fs.h>
+#include <linux/log2.h>
 #include <linux/mm.h>		/* before huge_mm.h on 6.1 */
 #include <linux/huge_mm.h>	/* ARENA_FILE_FOPS: thp_get_unmapped_area() */
 #include <linux/module.h>
@@ -17,21 +18,37 @@
 #include "map.h"
 
 /*
- * mmap offsets are cookies: 0 on a fresh file is an implicit grant from the
- * default arena, ARENA_WHOLE_COOKIE maps the whole arena, and a grant's
- * cookie is its handle << ARENA_COOKIE_SHIFT.  The spacing leaves room for
- * any mapping offset within a grant; the cookies are multiples of PMD_SIZE,
- * so that thp_get_unmapped_area() aligns huge mappings.
+ * mmap offsets are cookies: (n << shift) + an offset below 1 << shift, with
+ * shift = arena_cookie_shift() of the file's arena.  n = 0 is an implicit
+ * grant of the mapping's length (from the default arena on a fresh file;
+ * offset 0 only), 1 the whole arena, 2 an implicit physically contiguous
+ * grant (offset 0 only), and n >= ARENA_FIRST_HANDLE the grant of handle n.
+ * The shift is 32 for arenas up to 4 GiB, the layout of every release
+ * before big grants, and otherwise the arena's size rounded up to a power
+ * of two, so that every byte of every grant and of the whole arena has a
+ * cookie; handles stop where a cookie would pass 2^64.  Cookies are
+ * multiples of PMD_SIZE, so that thp_get_unmapped_area() aligns mappings.
  */
-#define ARENA_COOKIE_SHIFT	32
-#define ARENA_WHOLE_COOKIE	BIT_ULL(ARENA_COOKIE_SHIFT)
-#define ARENA_WHOLE_SPAN	ARENA_WHOLE_COOKIE	/* bytes it addresses */
-#define ARENA_FIRST_HANDLE	2
+#define ARENA_COOKIE_SHIFT_MIN	32
+#define ARENA_WHOLE_N		1
+#define ARENA_CONTIG_N		2
+#define ARENA_FIRST_HANDLE	3
 #define ARENA_MAX_HANDLE	INT_MAX
 
-static inline u64 arena_handle_cookie(u32 handle)
+static inline unsigned int arena_cookie_shift(const struct arena *arena)
 {
-	return (u64)handle << ARENA_COOKIE_SHIFT;
+	return max_t(unsigned int, ARENA_COOKIE_SHIFT_MIN, order_base_2(arena->size));
+}
+
+static inline u64 arena_cookie(const struct arena *arena, u64 n)
+{
+	return n << arena_cookie_shift(arena);
+}
+
+/* The largest handle whose cookie, plus any offset in the arena, fits. */
+static inline u32 arena_max_handle(const struct arena *arena)
+{
+	return min_t(u64, ARENA_MAX_HANDLE, (1ULL << (64 - arena_cookie_shift(arena))) - 1);
 }
 
 /* What an open /dev/arena file is. */
@@ -79,6 +96,7 @@ long arena_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 /* info.c */
 void arena_fill_info(struct arena *arena, struct arena_info *info);
 u32 arena_fragmentation(const struct arena_info *info);
+u32 arena_span_fragmentation(const struct arena_info *info);
 
 /*
  * The file operations of /dev/arena and of named arenas' nodes, which

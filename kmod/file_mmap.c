@@ -3,10 +3,11 @@
  * mmap of an arena file: what its offset, a cookie (see file.h), names.
  *
  * 0 is an implicit grant of the mapping's length from the file's arena
- * (the default arena for a fresh file), owned by the mapping alone;
- * ARENA_WHOLE_COOKIE is the whole arena, for arenas that are one trust
- * domain; a handle's cookie is that grant.  Only shared mappings are
- * allowed.  Making the mapping is the mapping layer's (mmap.c).
+ * (the default arena for a fresh file), owned by the mapping alone, and
+ * the contiguous cookie the same, physically contiguous; the whole cookie
+ * is the whole arena, for arenas that are one trust domain; a handle's
+ * cookie is that grant.  Only shared mappings are allowed.  Making the
+ * mapping is the mapping layer's (mmap.c).
  */
 
 #include <linux/mm.h>
@@ -18,7 +19,12 @@ static u64 arena_vma_len(const struct vm_area_struct *vma)
 	return vma->vm_end - vma->vm_start;
 }
 
-static int arena_mmap_implicit(struct file *file, struct vm_area_struct *vma)
+/*
+ * An implicit grant: from @decoded, the arena the cookie was read for, or
+ * from the file's arena for offset 0 (@decoded NULL).
+ */
+static int arena_mmap_implicit(struct file *file, struct vm_area_struct *vma,
+			       struct arena *decoded, bool contig)
 {
 	struct arena_grant *grant;
 	struct arena *arena;
@@ -30,42 +36,52 @@ static int arena_mmap_implicit(struct file *file, struct vm_area_struct *vma)
 	arena = arena_file_arena(file, true);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
+	/* The file was bound to another arena since the cookie was read. */
+	if (decoded && decoded != arena)
+		return -EINVAL;
 	/* A mapping is whole pages: a grant not on one would share a page. */
 	if (!arena->page_grants)
 		return -EINVAL;
+	ret = contig ? arena_contig_check(arena, arena_vma_len(vma)) : 0;
+	if (ret)
+		return ret;
 	ret = arena_grants_alloc(arena, arena_vma_len(vma), 1, &grant);
 	if (ret < 0)
 		return ret == -ENOSPC ? -ENOMEM : ret;
 	ret = WARN_ON_ONCE(!PAGE_ALIGNED(grant->offset)) ? -EINVAL :
-	      arena_map_grant(vma, grant, grant->offset, grant->size, 0);
+	      arena_map_grant(vma, grant, grant->offset, grant->size, vma->vm_pgoff);
 	if (ret)
 		arena_grant_put(grant);
 	return ret;
 }
 
-static int arena_mmap_whole(struct file *file, struct vm_area_struct *vma, u64 in)
+static int arena_mmap_whole(struct file *file, struct vm_area_struct *vma,
+			    struct arena *decoded, u64 in)
 {
 	struct arena_file *af = file->private_data;
 	struct arena *arena = READ_ONCE(af->arena);
 
 	/* An arena shared by several users is nobody's to map whole. */
-	if (!arena || !arena->one_domain)
+	if (!arena || !arena->one_domain || arena != decoded)
 		return -EACCES;
-	/* Offsets from 4 GiB on are grant cookies. */
-	if (arena->size > ARENA_WHOLE_SPAN)
-		return -EOVERFLOW;
 	if (in >= arena->size || arena_vma_len(vma) > arena->size - in)
 		return -EINVAL;
-	return arena_map_whole(vma, arena, ARENA_WHOLE_COOKIE >> PAGE_SHIFT);
+	return arena_map_whole(vma, arena, arena_cookie(arena, ARENA_WHOLE_N) >> PAGE_SHIFT);
 }
 
-static int arena_mmap_handle(struct file *file, struct vm_area_struct *vma, u64 off)
+static int arena_mmap_handle(struct file *file, struct vm_area_struct *vma,
+			     struct arena *decoded, u64 off)
 {
-	u64 in = off & (ARENA_WHOLE_COOKIE - 1);
+	u64 in = off & (arena_cookie(decoded, 1) - 1);
 	struct arena_grant *grant;
 	int ret;
 
-	grant = arena_file_grant(file, off >> ARENA_COOKIE_SHIFT);
+	grant = arena_file_grant(file, off >> arena_cookie_shift(decoded));
+	/* A handle is the bound arena's, for which the cookie was decoded. */
+	if (grant && grant->arena != decoded) {
+		arena_grant_put(grant);
+		grant = NULL;
+	}
 	if (!grant)
 		return -EINVAL;
 	/* A grant that does not start on a page is mapped through the whole arena. */
@@ -86,20 +102,29 @@ static int arena_mmap_handle(struct file *file, struct vm_area_struct *vma, u64 
  * @vma: the new mapping; its page offset is a cookie (see file.h)
  *
  * Return: 0, -EINVAL for a private mapping or a bad cookie or range,
- * -EFBIG, -EACCES, -EOVERFLOW, -EDQUOT or -ENOMEM as described in abi.rst.
+ * -EFBIG, -ERANGE, -EACCES, -EDQUOT or -ENOMEM as described in abi.rst.
  */
 int arena_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	struct arena *arena;
+	u64 n;
 
 	/* MAP_SHARED (VM_SHARED is dropped for files opened read-only). */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (!off)
-		return arena_mmap_implicit(file, vma);
-	if (off < ARENA_WHOLE_COOKIE)
+		return arena_mmap_implicit(file, vma, NULL, false);
+	/* The cookie's layout is that of the file's arena, or the default's. */
+	arena = arena_file_arena(file, false);
+	if (IS_ERR(arena))
+		return PTR_ERR(arena);
+	n = off >> arena_cookie_shift(arena);
+	if (n == ARENA_WHOLE_N)
+		return arena_mmap_whole(file, vma, arena, off - arena_cookie(arena, n));
+	if (n == ARENA_CONTIG_N && off == arena_cookie(arena, n))
+		return arena_mmap_implicit(file, vma, arena, true);
+	if (n < ARENA_FIRST_HANDLE)
 		return -EINVAL;
-	if (off >> ARENA_COOKIE_SHIFT == ARENA_WHOLE_COOKIE >> ARENA_COOKIE_SHIFT)
-		return arena_mmap_whole(file, vma, off - ARENA_WHOLE_COOKIE);
-	return arena_mmap_handle(file, vma, off);
+	return arena_mmap_handle(file, vma, arena, off);
 }

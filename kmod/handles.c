@@ -30,7 +30,7 @@ int arena_add_handle(struct file *file, struct arena_grant *grant, u32 *handle)
 	int ret;
 
 	ret = xa_alloc_cyclic(&af->handles, handle, grant,
-			      XA_LIMIT(ARENA_FIRST_HANDLE, ARENA_MAX_HANDLE),
+			      XA_LIMIT(ARENA_FIRST_HANDLE, arena_max_handle(grant->arena)),
 			      &af->next_handle, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		return ret == -EBUSY ? -ENOSPC : ret;

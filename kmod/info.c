@@ -24,6 +24,20 @@ u32 arena_fragmentation(const struct arena_info *info)
 	return 1000 - div64_u64(min(info->largest_free_block, best) * 1000, best);
 }
 
+/*
+ * How far, in per mille, the largest grant that could be made now falls
+ * short of the free bytes: 0 when they are one run, near 1000 when no big
+ * grant fits although much is free.
+ */
+u32 arena_span_fragmentation(const struct arena_info *info)
+{
+	u64 free = info->size - min(info->bytes_reserved, info->size);
+
+	if (info->mode == ARENA_MODE_FIXED || !free)
+		return 0;
+	return 1000 - div64_u64(min(info->largest_free_grant, free) * 1000, free);
+}
+
 /**
  * arena_fill_info() - what ARENA_IOC_INFO and netlink report of @arena
  * @arena: the arena, held by the caller
@@ -42,7 +56,8 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 			    ARENA_FEATURE_IMPLICIT_MAP |
 			    ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC |
 			    ARENA_FEATURE_NETLINK | ARENA_FEATURE_ISOLATION |
-			    ARENA_FEATURE_SHARE_LIMIT,
+			    ARENA_FEATURE_SHARE_LIMIT | ARENA_FEATURE_BIG_GRANTS |
+			    ARENA_FEATURE_CONTIG,
 		.id = arena->id,
 		.kind = arena->kind,
 		.mode = arena->mode,
@@ -57,7 +72,7 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 		.align = arena->align,
 		.min_block = arena->min_block,
 		.max_block = arena->max_block,
-		.whole_offset = ARENA_WHOLE_COOKIE,
+		.whole_offset = arena_cookie(arena, ARENA_WHOLE_N),
 		.metadata_bytes = arena->ops->metadata_bytes(arena->core),
 		.allocations_ok = st.allocations_ok,
 		.allocations_failed = st.allocations_failed,
@@ -72,5 +87,10 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 		.pte_faults = atomic64_read(&arena->stats.pte_faults),
 		.live_grants = atomic64_read(&arena->stats.live_grants),
 		.exported_grants = atomic64_read(&arena->stats.exported_grants),
+		.max_grant = arena_max_grant(arena),
+		.largest_free_grant = st.largest_free_grant,
+		/* A chunk is the largest contiguous unit: see abi.rst. */
+		.largest_free_contig = st.largest_free_block,
+		.contig_offset = arena_cookie(arena, ARENA_CONTIG_N),
 	};
 }

@@ -73,7 +73,7 @@ static void arena_describe(const struct arena_grant *grant, u32 handle,
 			   struct arena_grant_desc *d)
 {
 	d->handle = handle;
-	d->offset = arena_handle_cookie(handle);
+	d->offset = arena_cookie(grant->arena, handle);
 	d->granted = grant->capacity;
 	d->arena_offset = grant->offset;
 }
@@ -95,6 +95,9 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 	arena = arena_file_arena(file, true);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
+	ret = a.flags & ARENA_ALLOC_CONTIG ? arena_contig_check(arena, a.size) : 0;
+	if (ret)
+		return ret;
 	ret = arena_grant_alloc_wait(arena, a.size, a.flags & ARENA_ALLOC_WAIT,
 				     a.timeout_ns, &grant);
 	if (ret)
@@ -112,7 +115,7 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 		return ret;
 	}
 	a.handle = handle;
-	a.offset = arena_handle_cookie(handle);
+	a.offset = arena_cookie(arena, handle);
 	a.granted = grant->capacity;
 	a.arena_offset = grant->offset;
 	ret = copy_out(uarg, usize, &a, sizeof(a));
@@ -192,11 +195,14 @@ static long arena_ioc_alloc_batch(struct file *file, void __user *uarg, size_t u
 	ret = copy_struct_from_user(&b, sizeof(b), uarg, usize);
 	if (ret)
 		return ret;
-	if (b.flags || b.pad || !b.count || b.count > ARENA_BATCH_MAX)
+	if (b.flags & ~ARENA_ALLOC_BATCH_FLAGS || b.pad || !b.count || b.count > ARENA_BATCH_MAX)
 		return -EINVAL;
 	arena = arena_file_arena(file, true);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
+	ret = b.flags & ARENA_ALLOC_CONTIG ? arena_contig_check(arena, b.size) : 0;
+	if (ret)
+		return ret;
 
 	grants = kvmalloc_array(b.count, sizeof(*grants), GFP_KERNEL);
 	handles = kvmalloc_array(b.count, sizeof(*handles), GFP_KERNEL);

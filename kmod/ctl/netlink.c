@@ -72,7 +72,10 @@ static int arena_nl_fill_stats(struct sk_buff *skb, const struct arena_info *inf
 	    put_u64(skb, ARENA_S_LIVE_GRANTS, info->live_grants, ARENA_S_PAD) ||
 	    put_u64(skb, ARENA_S_EXPORTED_GRANTS, info->exported_grants, ARENA_S_PAD) ||
 	    put_u64(skb, ARENA_S_METADATA_BYTES, info->metadata_bytes, ARENA_S_PAD) ||
-	    nla_put_u32(skb, ARENA_S_FRAGMENTATION, arena_fragmentation(info)))
+	    nla_put_u32(skb, ARENA_S_FRAGMENTATION, arena_fragmentation(info)) ||
+	    put_u64(skb, ARENA_S_LARGEST_FREE_GRANT, info->largest_free_grant, ARENA_S_PAD) ||
+	    put_u64(skb, ARENA_S_LARGEST_FREE_CONTIG, info->largest_free_contig, ARENA_S_PAD) ||
+	    nla_put_u32(skb, ARENA_S_SPAN_FRAGMENTATION, arena_span_fragmentation(info)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -228,7 +228,35 @@ static void waiting_times_out_then_wakes_on_a_return(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0LL, live(arena));
 }
 
+/*
+ * A grant of three chunks' worth (a span): one range, every chunk of it
+ * zeroed when it comes back (by the worker: it is far above
+ * zero_inline_max), none of it granted meanwhile.
+ */
+static void a_span_is_one_range_zeroed_in_every_chunk(struct kunit *test)
+{
+	struct arena *arena = make_arena(test, 3 * SZ_2M, SZ_4K, 0);
+	struct arena_grant *g, *again;
+	u64 at;
+
+	g = grant(test, arena, 2 * SZ_2M + 1);
+	KUNIT_EXPECT_EQ(test, 0ULL, g->offset);
+	KUNIT_EXPECT_EQ(test, (u64)3 * SZ_2M, g->size);
+	for (at = 0; at < g->size; at += SZ_2M)
+		memset(page_address(arena_page(arena, at)), 0xab, SZ_2M);
+	KUNIT_EXPECT_EQ(test, -ENOSPC, arena_grants_alloc(arena, SZ_4K, 1, &again));
+	KUNIT_EXPECT_EQ(test, -EFBIG, arena_grants_alloc(arena, 3 * SZ_2M + 1, 1, &again));
+	arena_grant_put(g);
+	/* An allocation of all of it waits for the zeroing, then fits. */
+	again = grant(test, arena, 3 * SZ_2M);
+	for (at = 0; at < again->size; at += SZ_2M)
+		KUNIT_EXPECT_NULL(test, memchr_inv(page_address(arena_page(arena, at)), 0, SZ_2M));
+	arena_grant_put(again);
+	KUNIT_EXPECT_TRUE(test, live_drops_to(arena, 0));
+}
+
 static struct kunit_case arena_grant_cases[] = {
+	KUNIT_CASE(a_span_is_one_range_zeroed_in_every_chunk),
 	KUNIT_CASE(grant_holds_its_arena),
 	KUNIT_CASE(every_reference_keeps_the_grant),
 	KUNIT_CASE(release_zeroes_small_grants_at_once),

@@ -30,7 +30,7 @@
 
 /* Geometry modes. */
 #define ARENA_MODE_FIXED	1	/* slot_count slots of slot_size bytes */
-#define ARENA_MODE_BUDDY	2	/* power-of-two blocks, min_block to a chunk */
+#define ARENA_MODE_BUDDY	2	/* power-of-two blocks up to a chunk; spans above */
 
 /* struct arena_create.flags */
 #define ARENA_CREATE_SKIP_ZEROING	_BITUL(0) /* grants are not zeroed */
@@ -90,6 +90,14 @@ struct arena_create {
 #define ARENA_FEATURE_ISOLATION		_BITULL(12)
 /* Grants of shared arenas count against RLIMIT_MEMLOCK (EDQUOT beyond it). */
 #define ARENA_FEATURE_SHARE_LIMIT	_BITULL(13)
+/*
+ * Buddy grants of any size up to the arena's: above a chunk, a span of
+ * whole consecutive chunks, one mapping and one dma-buf; EFBIG only beyond
+ * arena_info.max_grant.  Cookies may be spaced wider than 4 GiB (abi.rst).
+ */
+#define ARENA_FEATURE_BIG_GRANTS	_BITULL(14)
+/* ARENA_ALLOC_CONTIG and arena_info.contig_offset: ERANGE above a chunk. */
+#define ARENA_FEATURE_CONTIG		_BITULL(15)
 
 /* ARENA_IOC_INFO: the geometry and counters of the file's arena. */
 struct arena_info {
@@ -125,11 +133,20 @@ struct arena_info {
 	/* Since ARENA_FEATURE_NETLINK (the structure grew; older sizes work). */
 	__u32 id;		/* the arena's id in the "arena" netlink family */
 	__u32 kind;		/* enum arena_kind */
+	/* Since ARENA_FEATURE_BIG_GRANTS. */
+	__u64 max_grant;	/* the largest grant the arena could ever make */
+	__u64 largest_free_grant; /* the largest it could make now */
+	__u64 largest_free_contig; /* the largest physically contiguous one now */
+	__u64 contig_offset;	/* mmap offset of an implicit contiguous grant */
 };
 
 /* struct arena_alloc.flags */
 #define ARENA_ALLOC_WAIT	_BITUL(0)	/* sleep until space, or timeout */
-#define ARENA_ALLOC_FLAGS	((__u32)ARENA_ALLOC_WAIT)
+/* Physically contiguous: at most a chunk, ERANGE for more (abi.rst). */
+#define ARENA_ALLOC_CONTIG	_BITUL(1)
+#define ARENA_ALLOC_FLAGS	((__u32)(ARENA_ALLOC_WAIT | ARENA_ALLOC_CONTIG))
+/* struct arena_alloc_batch.flags */
+#define ARENA_ALLOC_BATCH_FLAGS	((__u32)ARENA_ALLOC_CONTIG)
 
 /*
  * ARENA_IOC_ALLOC: grant at least @size bytes.  offset is what to pass to
@@ -174,7 +191,7 @@ struct arena_alloc_batch {
 	__u64 size;
 	__u64 grants;		/* pointer to struct arena_grant_desc[count] */
 	__u32 count;		/* 1 .. ARENA_BATCH_MAX */
-	__u32 flags;		/* zero */
+	__u32 flags;		/* ARENA_ALLOC_BATCH_FLAGS */
 	__u32 done;		/* out */
 	__u32 pad;		/* zero */
 };
@@ -323,6 +340,10 @@ enum arena_stat {
 	ARENA_S_METADATA_BYTES,
 	/* u32, per mille: 1000 * (1 - largest free / min(free, max_block)) */
 	ARENA_S_FRAGMENTATION,
+	ARENA_S_LARGEST_FREE_GRANT,	/* since ARENA_FEATURE_BIG_GRANTS */
+	ARENA_S_LARGEST_FREE_CONTIG,
+	/* u32, per mille: 1000 * (1 - largest free grant / free bytes) */
+	ARENA_S_SPAN_FRAGMENTATION,
 	__ARENA_S_MAX,
 };
 
