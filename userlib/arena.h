@@ -122,8 +122,8 @@ int arena_pool_fd(struct arena_pool *pool);
 
 /*
  * Allocate a buffer of at least @size bytes, empty, from a thread cache
- * when possible.  -EFBIG if no grant of the arena can be that large,
- * -ENOSPC if the arena is full.
+ * when possible (above a chunk: a grant of its own, never cached).  -EFBIG
+ * if no grant of the arena can be that large, -ENOSPC if the arena is full.
  */
 int arena_buf_alloc(struct arena_pool *pool, size_t size, struct arena_buf *buf);
 

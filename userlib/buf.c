@@ -23,7 +23,8 @@ API int arena_buf_alloc(struct arena_pool *pool, size_t size, struct arena_buf *
 	cls = arena_class_of(pool, size);
 	if (cls < 0)
 		return cls;
-	ret = arena_cache_get(pool, cls, &rec);
+	ret = cls == ARENA_CLASS_BIG ? arena_big_get(pool, size, &rec) :
+				       arena_cache_get(pool, cls, &rec);
 	if (ret)
 		return ret;
 	*buf = (struct arena_buf){ .ptr = rec->base, .len = 0, .cap = rec->cap, .rec = rec };

@@ -57,15 +57,15 @@ static void count_syscall(struct arena_pool *pool, struct arena_tcache *tc)
 }
 
 /*
- * Up to @n grants of class @cls from the kernel, as a list; returns how
- * many (0 with *@err set when none).
+ * Up to @n grants of class @cls (@size bytes each) from the kernel, as a
+ * list; returns how many (0 with *@err set when none).
  */
 static unsigned int kernel_alloc(struct arena_pool *pool, struct arena_tcache *tc, int cls,
-				 unsigned int n, struct arena_rec **list, int *err)
+				 size_t size, unsigned int n, struct arena_rec **list, int *err)
 {
 	struct arena_grant_desc g[ARENA_BATCH_MAX];
 	struct arena_alloc_batch b = {
-		.size = pool->classes[cls].size, .grants = (uintptr_t)g,
+		.size = size, .grants = (uintptr_t)g,
 		.count = n > ARENA_BATCH_MAX ? ARENA_BATCH_MAX : n,
 	};
 	struct arena_rec *rec;
@@ -346,7 +346,8 @@ static int tc_refill(struct arena_tcache *tc, int cls)
 		want--;
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (want && kernel_alloc(pool, tc, cls, want, &list, &err) == 0 && !tc->n[cls])
+	if (want && kernel_alloc(pool, tc, cls, pool->classes[cls].size, want, &list, &err) == 0 &&
+	    !tc->n[cls])
 		return err;
 	while (list) {
 		stack[tc->n[cls]++] = list;
@@ -356,37 +357,51 @@ static int tc_refill(struct arena_tcache *tc, int cls)
 	return 0;
 }
 
+/* One grant of @size straight from the kernel, counted as live in the pool. */
+static int uncached_get(struct arena_pool *pool, int cls, size_t size, struct arena_rec **recp)
+{
+	int err = -ENOSPC;
+
+	if (!kernel_alloc(pool, NULL, cls, size, 1, recp, &err))
+		return err;
+	pthread_mutex_lock(&pool->lock);
+	pool->retired.live++;
+	pthread_mutex_unlock(&pool->lock);
+	atomic_store_explicit(&(*recp)->refs, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* A grant of @size, larger than any class, with one reference: never cached. */
+int arena_big_get(struct arena_pool *pool, size_t size, struct arena_rec **recp)
+{
+	return uncached_get(pool, ARENA_CLASS_BIG, size, recp);
+}
+
 /* A grant of class @cls with one reference. */
 int arena_cache_get(struct arena_pool *pool, int cls, struct arena_rec **recp)
 {
 	struct arena_tcache *tc;
-	struct arena_rec *rec = NULL;
-	int err = -ENOSPC;
+	struct arena_rec *rec;
+	int err;
 
-	if (pool->opts.no_cache) {
-		if (!kernel_alloc(pool, NULL, cls, 1, &rec, &err))
-			return err;
-		pthread_mutex_lock(&pool->lock);
-		pool->retired.live++;
-		pthread_mutex_unlock(&pool->lock);
+	if (pool->opts.no_cache)
+		return uncached_get(pool, cls, pool->classes[cls].size, recp);
+	tc = arena_tcache(pool);
+	if (!tc)
+		return atomic_load(&pool->closing) ? -EBADF : -ENOMEM;
+	arena_tcache_lock(tc);
+	if (tc->n[cls]) {
+		tc->counts.hits++;
 	} else {
-		tc = arena_tcache(pool);
-		if (!tc)
-			return atomic_load(&pool->closing) ? -EBADF : -ENOMEM;
-		arena_tcache_lock(tc);
-		if (tc->n[cls]) {
-			tc->counts.hits++;
-		} else {
-			err = tc_refill(tc, cls);
-			if (err) {
-				arena_tcache_unlock(tc);
-				return err;
-			}
+		err = tc_refill(tc, cls);
+		if (err) {
+			arena_tcache_unlock(tc);
+			return err;
 		}
-		rec = tc_stack(tc, cls)[--tc->n[cls]];
-		tc->counts.live++;
-		arena_tcache_unlock(tc);
 	}
+	rec = tc_stack(tc, cls)[--tc->n[cls]];
+	tc->counts.live++;
+	arena_tcache_unlock(tc);
 	atomic_store_explicit(&rec->refs, 1, memory_order_relaxed);
 	*recp = rec;
 	return 0;
@@ -413,9 +428,12 @@ void arena_cache_put(struct arena_rec *rec)
 
 	if (pool->forked)
 		return;		/* the parent's: leave it be */
-	/* An exported grant is never reused here: the dma-buf may live on. */
-	tc = pool->opts.no_cache || atomic_load_explicit(&rec->exported, memory_order_relaxed) ?
-	     NULL : arena_tcache(pool);
+	/*
+	 * An exported grant is never reused here: the dma-buf may live on.
+	 * A big one is never cached: it is one grant's worth of the arena.
+	 */
+	tc = pool->opts.no_cache || rec->cls == ARENA_CLASS_BIG ||
+	     atomic_load_explicit(&rec->exported, memory_order_relaxed) ? NULL : arena_tcache(pool);
 	if (!tc) {
 		grant_give_back(pool, rec);
 		return;

@@ -46,6 +46,12 @@
 #define API __attribute__((visibility("default")))
 
 #define ARENA_MAX_CLASSES	32
+/*
+ * Buffers larger than the arena's largest block (a chunk) are grants of
+ * their own size (spans, ARENA_FEATURE_BIG_GRANTS): made and given back one
+ * at a time, never cached, as malloc serves large sizes with mmap.
+ */
+#define ARENA_CLASS_BIG		255
 #define ARENA_DEFAULT_CACHE	32
 #define ARENA_PAGE		4096UL
 
@@ -137,6 +143,7 @@ unsigned int arena_tcache_drain(struct arena_tcache *tc, struct arena_rec **list
 void arena_tcache_lock(struct arena_tcache *tc);
 void arena_tcache_unlock(struct arena_tcache *tc);
 int arena_cache_get(struct arena_pool *pool, int cls, struct arena_rec **rec);
+int arena_big_get(struct arena_pool *pool, size_t size, struct arena_rec **rec);
 void arena_cache_put(struct arena_rec *rec);
 int arena_kernel_free(struct arena_pool *pool, struct arena_rec *recs, unsigned int n);
 void arena_shared_trim(struct arena_pool *pool, struct arena_class *c, unsigned int keep);

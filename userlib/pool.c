@@ -75,7 +75,10 @@ static unsigned int ilog2_size(size_t n)
 	return 63 - __builtin_clzll(n);
 }
 
-/* The size class that serves @size, or -EFBIG. */
+/*
+ * The size class that serves @size, ARENA_CLASS_BIG above the largest
+ * block where the module makes bigger grants, or -EFBIG.
+ */
 int arena_class_of(struct arena_pool *pool, size_t size)
 {
 	unsigned int shift, min_shift;
@@ -83,7 +86,8 @@ int arena_class_of(struct arena_pool *pool, size_t size)
 	if (pool->info.mode == ARENA_MODE_FIXED)
 		return size <= pool->info.slot_size ? 0 : -EFBIG;
 	if (size > pool->info.max_block)
-		return -EFBIG;
+		return pool->info.features & ARENA_FEATURE_BIG_GRANTS &&
+		       size <= pool->info.max_grant ? ARENA_CLASS_BIG : -EFBIG;
 	min_shift = ilog2_size(pool->info.min_block);
 	shift = size <= 1 ? 0 : ilog2_size(size - 1) + 1;
 	return shift <= min_shift ? 0 : (int)(shift - min_shift);
