@@ -17,8 +17,8 @@ static int stat_attr(const struct nlattr *attr, void *data)
 
 	if (type > ARENA_S_MAX || type == ARENA_S_PAD)
 		return MNL_CB_OK;
-	r->stats[type] = type == ARENA_S_FRAGMENTATION ? mnl_attr_get_u32(attr)
-						       : mnl_attr_get_u64(attr);
+	r->stats[type] = type == ARENA_S_FRAGMENTATION || type == ARENA_S_SPAN_FRAGMENTATION ?
+			 mnl_attr_get_u32(attr) : mnl_attr_get_u64(attr);
 	return MNL_CB_OK;
 }
 

@@ -66,6 +66,9 @@ static const struct {
 	[ARENA_S_EXPORTED_GRANTS]	= { "exported_grants" },
 	[ARENA_S_METADATA_BYTES]	= { "metadata_bytes", true },
 	[ARENA_S_FRAGMENTATION]		= { "fragmentation_permille" },
+	[ARENA_S_LARGEST_FREE_GRANT]	= { "largest_free_grant", true },
+	[ARENA_S_LARGEST_FREE_CONTIG]	= { "largest_free_contig", true },
+	[ARENA_S_SPAN_FRAGMENTATION]	= { "span_fragmentation_permille" },
 };
 
 /* Bytes in the largest binary unit that divides them exactly: 2G, 4K, 700. */
@@ -199,9 +202,8 @@ static void field(const struct arena_listing *r, int f, struct value *v)
 			bytes(v, stats[f - F_STATS].key, r->stats[f - F_STATS]);
 		else
 			number(v, stats[f - F_STATS].key, r->stats[f - F_STATS]);
-		if (f == STAT(ARENA_S_FRAGMENTATION))
-			snprintf(v->text, sizeof(v->text), "%.1f",
-				 r->stats[ARENA_S_FRAGMENTATION] / 10.0);
+		if (f == STAT(ARENA_S_FRAGMENTATION) || f == STAT(ARENA_S_SPAN_FRAGMENTATION))
+			snprintf(v->text, sizeof(v->text), "%.1f", r->stats[f - F_STATS] / 10.0);
 		break;
 	}
 }
@@ -243,6 +245,9 @@ static const struct item show_view[] = {
 	{ F_USED_PERCENT, " (%s%%)", ALWAYS },
 	{ STAT(ARENA_S_LARGEST_FREE_BLOCK), "; largest free block %s", ALWAYS },
 	{ STAT(ARENA_S_FRAGMENTATION), "; fragmentation %s%%\n", ALWAYS },
+	{ STAT(ARENA_S_LARGEST_FREE_GRANT), "  largest grant now: %s", ALWAYS },
+	{ STAT(ARENA_S_LARGEST_FREE_CONTIG), ", %s physically contiguous", ALWAYS },
+	{ STAT(ARENA_S_SPAN_FRAGMENTATION), "; span fragmentation %s%%\n", ALWAYS },
 	{ STAT(ARENA_S_ALLOCATIONS_OK), "  allocations: %s ok", ALWAYS },
 	{ STAT(ARENA_S_ALLOCATIONS_FAILED), ", %s failed", ALWAYS },
 	{ STAT(ARENA_S_FREES), "; frees %s", ALWAYS },
