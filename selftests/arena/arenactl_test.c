@@ -423,6 +423,42 @@ TEST(counters)
 	ASSERT_EQ(0, ctl(&r, AS_US, "delete", "cnt")) TH_LOG("%s", r.err);
 }
 
+/*
+ * The largest grants an arena can give now: with a 4 KiB block in the
+ * third of four chunks (a 4 MiB span took the first two, and the block's
+ * lane found no free chunk of its own before it), the longest free run is
+ * two chunks, and a chunk at most is contiguous.
+ */
+TEST(largest_free_grants)
+{
+	struct arena_alloc a, b;
+	static struct run r;
+	int fd;
+
+	ASSERT_EQ(0, ctl(&r, AS_US, "create", "big", "--size", "8M")) TH_LOG("%s", r.err);
+	fd = open("/dev/arenas/big", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ctl(&r, AS_US, "-j", "show", "big"));
+	EXPECT_EQ(0, jq_true(r.out, ".stats.largest_free_grant == 8388608 and "
+			     ".stats.largest_free_contig == 2097152 and "
+			     ".stats.span_fragmentation_permille == 0")) TH_LOG("%s", r.out);
+	ASSERT_EQ(0, arena_alloc(fd, 4 * MiB, &a));	/* chunks 0 and 1 */
+	ASSERT_EQ(0, arena_alloc(fd, 4 * KiB, &b));	/* chunk 2 */
+	EXPECT_EQ(4 * MiB, b.arena_offset);
+	ASSERT_EQ(0, arena_free(fd, a.handle));
+	ASSERT_TRUE(wait_live(fd, 1));
+	EXPECT_EQ(0, ctl(&r, AS_US, "-j", "show", "big"));
+	/* Free: 8M - 4K; the longest run is chunks 0 and 1. */
+	EXPECT_EQ(0, jq_true(r.out, ".stats.largest_free_grant == 4194304 and "
+			     ".stats.largest_free_contig == 2097152 and "
+			     ".stats.span_fragmentation_permille == 500")) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, ctl(&r, AS_US, "show", "big"));
+	EXPECT_NE(NULL, strstr(r.out, "largest grant now: 4M, 2M physically contiguous; "
+				      "span fragmentation 50.0%")) TH_LOG("%s", r.out);
+	close(fd);
+	ASSERT_EQ(0, ctl(&r, AS_US, "delete", "big")) TH_LOG("%s", r.err);
+}
+
 /* Unloading takes named arenas with it; refused while one is in use. */
 TEST(named_arenas_go_with_the_module)
 {

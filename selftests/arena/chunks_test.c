@@ -272,15 +272,16 @@ TEST_F_TIMEOUT(no_huge_pages, smaller_chunks_when_huge_pages_run_out, 300)
 	EXPECT_GT(9, info.chunk_order);
 	EXPECT_EQ(4 * MiB, info.size);
 	EXPECT_EQ(info.chunk_size, info.max_block);
-	/* It works as any arena, up to its smaller chunk size. */
-	EXPECT_EQ(-EFBIG, arena_alloc(fd, info.chunk_size + 1, &a));
-	ASSERT_EQ(0, arena_alloc(fd, info.chunk_size, &a));
-	p = arena_map(fd, a.offset, info.chunk_size);
+	/* It works as any arena: blocks up to its smaller chunks, spans above. */
+	EXPECT_EQ(-EFBIG, arena_alloc(fd, info.size + 1, &a));
+	ASSERT_EQ(0, arena_alloc(fd, info.chunk_size + 1, &a));
+	EXPECT_EQ(2 * info.chunk_size, a.granted);
+	p = arena_map(fd, a.offset, a.granted);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(all_zero(p, info.chunk_size));
-	stamp(p, info.chunk_size, 3);
-	EXPECT_TRUE(stamp_ok(p, info.chunk_size, 3));
-	munmap(p, info.chunk_size);
+	EXPECT_TRUE(all_zero(p, a.granted));
+	stamp(p, a.granted, 3);
+	EXPECT_TRUE(stamp_ok(p, a.granted, 3));
+	munmap(p, a.granted);
 	close(fd);
 }
 

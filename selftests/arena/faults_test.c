@@ -537,6 +537,50 @@ static int import_settle(struct ctx *c, int ret)
 	return export_settle(c, 0);
 }
 
+/* The multi-chunk paths: spans of a three-chunk private arena. */
+static int three_chunks(struct ctx *c)
+{
+	c->fd = arena_open_buddy(6 * MiB, 4 * KiB, 0);
+	return c->fd < 0 ? c->fd : 0;
+}
+
+static int span_alloc_run(struct ctx *c)
+{
+	struct arena_alloc a;
+	int ret = arena_alloc(c->fd, 5 * MiB, &a);
+
+	c->handle = a.handle;
+	return ret;
+}
+
+static int span_prepare(struct ctx *c)
+{
+	struct arena_alloc a;
+	int ret = three_chunks(c);
+
+	if (ret)
+		return ret;
+	c->size = 6 * MiB;
+	ret = arena_alloc(c->fd, c->size, &a);
+	c->handle = a.handle;
+	c->cookie = a.offset;
+	return ret;
+}
+
+/* Export the span and let the importer attach, map, vmap it whole. */
+static int span_import_run(struct ctx *c)
+{
+	struct arena_importer_check chk = { .fill = 1 };
+	int ret = export_run(c);
+
+	if (ret)
+		return ret;
+	chk.fd = c->dmabuf;
+	if (ioctl(c->importer, ARENA_IMPORTER_CHECK, &chk))
+		return -errno;
+	return chk.length == c->size ? 0 : -EPROTO;
+}
+
 static int nl_prepare(struct ctx *c)
 {
 	c->nl = nl_open();
@@ -770,6 +814,10 @@ WALK(alloc_batch, .prepare = private_arena, .run = batch_run, .settle = batch_se
 WALK(mmap_and_fault_pmd, .prepare = huge_prepare, .run = map_run, .settle = map_settle)
 WALK(mmap_and_fault_pte, .prepare = small_prepare, .run = map_run, .settle = map_settle)
 WALK(export, .prepare = small_prepare, .run = export_run, .settle = export_settle)
+WALK(alloc_span, .prepare = three_chunks, .run = span_alloc_run, .settle = alloc_settle)
+WALK(mmap_and_fault_span, .prepare = span_prepare, .run = map_run, .settle = map_settle)
+WALK(export_import_span, .prepare = span_prepare, .run = span_import_run,
+     .settle = export_settle)
 TEST_F_TIMEOUT(faults, export_into_a_full_fd_table, 600)
 {
 	const struct op op = { .name = "export_into_a_full_fd_table",

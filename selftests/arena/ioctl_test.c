@@ -43,7 +43,8 @@ TEST(info_of_fresh_file_is_default_arena)
 		  ARENA_FEATURE_WAIT | ARENA_FEATURE_POLL | ARENA_FEATURE_WHOLE_MAP |
 		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
 		  ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC | ARENA_FEATURE_NETLINK |
-		  ARENA_FEATURE_ISOLATION | ARENA_FEATURE_SHARE_LIMIT, info.features);
+		  ARENA_FEATURE_ISOLATION | ARENA_FEATURE_SHARE_LIMIT |
+		  ARENA_FEATURE_BIG_GRANTS | ARENA_FEATURE_CONTIG, info.features);
 	EXPECT_NE(0, info.id);
 	EXPECT_EQ(ARENA_KIND_DEFAULT, info.kind);
 	close(fd);
@@ -469,7 +470,7 @@ TEST(batch_rejects_bad_input)
 	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
 	EXPECT_EQ(EINVAL, errno);
 	ab.pad = 0;
-	ab.size = 4 * MiB;
+	ab.size = 4 * MiB + 1;		/* beyond the arena (up to it: a span) */
 	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC_BATCH, &ab));
 	EXPECT_EQ(EFBIG, errno);
 

@@ -238,6 +238,61 @@ TEST(one_bad_handle_leaks_no_other)
 	arena_pool_close(pool);
 }
 
+/*
+ * A buffer larger than a chunk is one grant of its own (a span), views
+ * over it work as over any, and it bypasses the caches: it goes back to
+ * the kernel as soon as its last view does.  On the shared default arena
+ * it is mapped by its cookie; on a private one, within the whole arena.
+ */
+static void one_big_buffer(struct __test_metadata *_metadata, struct arena_pool *pool)
+{
+	struct arena_bytes v, tail;
+	struct arena_info info;
+	struct arena_buf buf;
+	size_t i, avail;
+	uint8_t *p;
+
+	ASSERT_EQ(0, arena_pool_info(pool, &info));
+	ASSERT_TRUE(info.features & ARENA_FEATURE_BIG_GRANTS);
+	ASSERT_EQ(0, arena_buf_alloc(pool, 6 * MiB, &buf));
+	EXPECT_LE(6 * MiB, buf.cap);
+	ASSERT_EQ(0, arena_pool_info(pool, &info));
+	EXPECT_EQ(1, info.live_grants);
+	EXPECT_EQ(6 * MiB, info.bytes_live);		/* one grant, not many */
+	p = arena_buf_spare(&buf, &avail);
+	for (i = 0; i < 6 * MiB; i += 4096)
+		p[i] = (uint8_t)(i >> 12);
+	ASSERT_EQ(0, arena_buf_commit(&buf, 6 * MiB));
+	arena_buf_freeze(&buf, &v);
+	ASSERT_EQ(0, arena_bytes_split_off(&v, 5 * MiB, &tail));
+	EXPECT_EQ((uint8_t)((5 * MiB) >> 12), tail.ptr[0]);
+	EXPECT_EQ(5 * MiB, v.len);
+	arena_bytes_release(&v);
+	ASSERT_EQ(0, arena_pool_info(pool, &info));
+	EXPECT_EQ(1, info.live_grants);			/* the tail holds it */
+	arena_bytes_release(&tail);
+	/* Back to the kernel, which zeroes it (in its worker: it is big). */
+	EXPECT_TRUE(wait_live(arena_pool_fd(pool), 0)) TH_LOG("a big grant was kept in a cache");
+}
+
+TEST(a_big_buffer_is_one_uncached_grant)
+{
+	struct arena_pool *pool = buddy_pool(_metadata, 8 * MiB, NULL);
+
+	ASSERT_NE(NULL, pool);
+	one_big_buffer(_metadata, pool);
+	arena_pool_close(pool);
+}
+
+TEST(a_big_buffer_of_the_default_arena)
+{
+	struct arena_pool *pool = NULL;
+
+	ASSERT_EQ(0, arena_pool_open(NULL, NULL, &pool));
+	one_big_buffer(_metadata, pool);
+	arena_pool_close(pool);
+}
+
 TEST(buffers_refuse_to_overflow)
 {
 	struct arena_pool *pool = buddy_pool(_metadata, 4 * MiB, NULL);
@@ -248,7 +303,7 @@ TEST(buffers_refuse_to_overflow)
 
 	ASSERT_NE(NULL, pool);
 	EXPECT_EQ(-EINVAL, arena_buf_alloc(pool, 0, &buf));
-	EXPECT_EQ(-EFBIG, arena_buf_alloc(pool, HPAGE + 1, &buf));
+	EXPECT_EQ(-EFBIG, arena_buf_alloc(pool, 4 * MiB + 1, &buf));	/* past the arena */
 	ASSERT_EQ(0, arena_buf_alloc(pool, 5000, &buf));
 	EXPECT_EQ(8192, buf.cap);
 	EXPECT_EQ(0, buf.len);

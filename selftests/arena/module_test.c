@@ -144,34 +144,44 @@ static long mem_total_kb(void)
 }
 
 /*
- * Offsets from whole_offset + 4 GiB on are grant cookies: the whole
- * mapping of an arena larger than 4 GiB is refused (EOVERFLOW), and its
- * grants map as ever.  Needs the 6 GiB VM of the 6.12 lane.
+ * An arena larger than 4 GiB spaces its cookies wider (abi.rst): it maps
+ * whole, every byte of it, and a 4 GiB grant maps at any offset within it.
+ * Needs the 6 GiB VM of the 6.12 lane.
  */
-TEST_F(module, an_arena_over_4_gib_is_not_mapped_whole)
+TEST_F(module, an_arena_over_4_gib_maps_whole_and_its_grants_past_4_gib)
 {
-	struct arena_alloc a;
+	const uint64_t gib4 = 4096 * MiB;
+	struct arena_alloc span, tail;
 	struct arena_info info;
+	char *p, *w;
 	int fd;
-	char *p;
 
 	if (mem_total_kb() < 5632L * 1024)
 		SKIP(return, "needs a VM of 6 GiB (the 6.12 lane boots one)");
 	ASSERT_EQ(0, arena_module_unload());
 	ASSERT_EQ(0, arena_module_load("max_memory=5368709120 default_size=0"));	/* 5 GiB */
-	fd = arena_open_buddy(4096 * MiB + HPAGE, 0, 0);
+	fd = arena_open_buddy(gib4 + HPAGE, 0, 0);
 	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
 	info = arena_info(fd);
-	EXPECT_LT(4096 * MiB, info.size);
-	p = mmap(NULL, HPAGE, PROT_READ, MAP_SHARED, fd, info.whole_offset);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EOVERFLOW, errno);
-	if (p != MAP_FAILED)
-		munmap(p, HPAGE);
-	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
-	p = arena_map(fd, a.offset, HPAGE);
-	ASSERT_NE(MAP_FAILED, p);
-	p[0] = 1;
+	EXPECT_EQ(gib4 + HPAGE, info.size);
+	EXPECT_EQ(info.size, info.max_grant);
+	EXPECT_EQ(1ULL << 33, info.whole_offset);	/* 2^33 covers the arena */
+	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &tail));
+	ASSERT_EQ(0, arena_alloc(fd, gib4, &span));
+	EXPECT_EQ(span.handle << 33, span.offset);
+	EXPECT_EQ(HPAGE, span.arena_offset);		/* the first free run */
+	/* The grant's last 2 MiB, 4 GiB - 2 MiB into it, by its cookie. */
+	p = arena_map(fd, span.offset + gib4 - HPAGE, HPAGE);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("%s", strerror(errno));
+	memset(p, 0x3c, HPAGE);
+	/* The same bytes at the whole arena's last 2 MiB, past 4 GiB. */
+	w = arena_map(fd, info.whole_offset + gib4, HPAGE);
+	ASSERT_NE(MAP_FAILED, w) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0x3c, w[0]);
+	EXPECT_EQ(0x3c, w[HPAGE - 1]);
+	EXPECT_EQ(MAP_FAILED, arena_map(fd, info.whole_offset + gib4, 2 * HPAGE));
+	EXPECT_EQ(EINVAL, errno);
+	munmap(w, HPAGE);
 	munmap(p, HPAGE);
 	close(fd);
 	ASSERT_EQ(0, arena_module_unload());

@@ -224,6 +224,53 @@ TEST(importer_sees_one_contiguous_entry_and_the_data)
 	close(fd);
 }
 
+/*
+ * An export of a span: an sg_table entry per physically contiguous run
+ * (adjacent chunks merged), none longer than the device maps (swiotlb: 256
+ * KiB), and the kernel mapping (vmap) covering all of it.
+ */
+TEST(importer_sees_a_span_as_its_runs_and_all_its_data)
+{
+	uint64_t size = 8 * MiB;
+	struct arena_importer_check c = { 0 };
+	int fd = arena_open_buddy(16 * MiB, 0, 0), buf, imp;
+	struct arena_alloc a;
+	uint64_t x = 0, *w;
+	size_t i;
+
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	w = arena_map(fd, a.offset, size);
+	ASSERT_NE(MAP_FAILED, w);
+	stamp(w, size, 43);
+	for (i = 0; i < size / 8; i++)
+		x ^= w[i];
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	c.fd = buf;
+	c.fill = 0x8877665544332211ULL;
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_CHECK, &c)) TH_LOG("%s", strerror(errno));
+	TH_LOG("%u entries, physically %scontiguous", c.nents, c.contiguous ? "" : "not ");
+	if (swiotlb_forced()) {
+		EXPECT_EQ(size / (256 * KiB), c.nents);		/* the bounce limit */
+	} else {
+		EXPECT_LE(1, c.nents);
+		EXPECT_GE(4, c.nents);				/* at most one per chunk */
+		EXPECT_EQ(c.nents == 1, c.contiguous);		/* merged when adjacent */
+	}
+	EXPECT_EQ(size, c.length);
+	EXPECT_EQ(x, c.xor_before);
+	for (i = 0; i < size / 8; i++)
+		ASSERT_EQ(c.fill, w[i]);
+	close(buf);
+	munmap(w, size);
+	close(imp);
+	close(fd);
+}
+
 static void dev_write(struct __test_metadata *_metadata, int imp, uint64_t off,
 		      uint64_t len, int value)
 {

@@ -23,6 +23,7 @@
 #include <drm/drm.h>
 #include <drm/drm_mode.h>
 
+#include "arena_importer.h"
 #include "arena_util.h"
 
 #include "../kselftest_harness.h"
@@ -156,6 +157,71 @@ TEST_F(vgem, imported_buffer_holds_the_grants_bytes)
 	EXPECT_EQ(0, gem_close(self->card, gem));
 	close(dmabuf);
 	EXPECT_EQ(0, munmap(mine, HPAGE));
+	EXPECT_EQ(0, arena_free(self->fd, a.handle));
+	EXPECT_TRUE(wait_live(self->fd, 0));
+}
+
+/*
+ * A 64 MiB grant (a span of the whole default arena) exported: vgem sees
+ * its bytes, the test importer its runs and its data through vmap, and
+ * the dma-buf maps with a PMD per 2 MiB at a 2 MiB-aligned address.
+ */
+TEST_F(vgem, a_64_mib_export_is_one_buffer_to_vgem_and_the_importer)
+{
+	const size_t size = 64 * MiB;
+	struct arena_importer_check c = { 0 };
+	uint64_t x = 0, *w, pmd_before;
+	int dmabuf, theirs_fd, imp;
+	struct arena_alloc a;
+	uint32_t gem;
+	void *theirs;
+	char *hint, *d;
+	size_t i;
+
+	ASSERT_EQ(0, arena_alloc(self->fd, size, &a)) TH_LOG("the default arena is not free");
+	w = arena_map(self->fd, a.offset, size);
+	ASSERT_NE(MAP_FAILED, w);
+	stamp(w, size, 0x6434);
+	for (i = 0; i < size / 8; i++)
+		x ^= w[i];
+	ASSERT_EQ(0, import(self->card, self->fd, a.handle, &gem, &dmabuf));
+	theirs = map_gem(self->card, gem, size, &theirs_fd);
+	ASSERT_NE(MAP_FAILED, theirs);
+	EXPECT_TRUE(stamp_ok(theirs, size, 0x6434));
+	EXPECT_EQ(0, munmap(theirs, size));
+	close(theirs_fd);
+	EXPECT_EQ(0, gem_close(self->card, gem));
+
+	/* mmap of the dma-buf itself, at an aligned hint (abi.rst). */
+	hint = mmap(NULL, size + HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hint);
+	munmap(hint, size + HPAGE);
+	hint = (char *)(((uintptr_t)hint + HPAGE - 1) & ~(HPAGE - 1));
+	pmd_before = arena_info(self->fd).pmd_faults;
+	d = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, dmabuf, 0);
+	ASSERT_NE(MAP_FAILED, d) TH_LOG("%s", strerror(errno));
+	for (i = 0; i < size; i += HPAGE)
+		((volatile char *)d)[i] = ((char *)w)[i];
+	EXPECT_EQ(size / HPAGE, arena_info(self->fd).pmd_faults - pmd_before);
+	EXPECT_EQ(0, memcmp(d, w, size));
+	munmap(d, size);
+
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, imp) TH_LOG("the lane loads the selftests' arena_importer");
+	c.fd = dmabuf;
+	c.fill = 0x5a5a5a5a5a5a5a5aULL;
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_CHECK, &c)) TH_LOG("%s", strerror(errno));
+	TH_LOG("%u entries, physically %scontiguous", c.nents, c.contiguous ? "" : "not ");
+	EXPECT_LE(1, c.nents);
+	EXPECT_GE(size / HPAGE, c.nents);
+	EXPECT_EQ(c.nents == 1, c.contiguous);
+	EXPECT_EQ(size, c.length);
+	EXPECT_EQ(x, c.xor_before);
+	for (i = 0; i < size / 8; i++)
+		ASSERT_EQ(c.fill, w[i]);
+	close(imp);
+	close(dmabuf);
+	EXPECT_EQ(0, munmap(w, size));
 	EXPECT_EQ(0, arena_free(self->fd, a.handle));
 	EXPECT_TRUE(wait_live(self->fd, 0));
 }
