@@ -11,8 +11,18 @@
  *             already allocated (arena's whole mapping, a dma-heap buffer,
  *             a udmabuf), or allocated by the touch (hugetlb, anonymous),
  *             with the page faults each takes;
- *   share     a 64 KiB buffer exported, handed to a second process over a
- *             unix socket and mapped and touched there: arena, dma-heap;
+ *   big       one buffer of 64 MiB and of 1 GiB, the whole cycle: grant,
+ *             first touch (a byte per 4 KiB), release, and until the zeroing
+ *             it caused is done (arena zeroes when it releases, in a worker:
+ *             the cycle waits for the worker to be idle; the others zero
+ *             when they allocate): arena's implicit grant, the dma-buf
+ *             system heap, udmabuf over a hugetlb memfd, hugetlb, anonymous
+ *             memory with THP; beside them arena's one-way figures, the
+ *             grant and touch alone from a pre-zeroed arena and with the
+ *             worker still zeroing the previous buffer;
+ *   share     a 64 KiB and a 64 MiB buffer exported, handed to a second
+ *             process over a unix socket and mapped and touched there:
+ *             arena, dma-heap;
  *   scaling   4 KiB grants per second on 1 and 2 threads;
  *   metadata  the allocator's own bytes per GiB of arena.
  *
@@ -410,6 +420,138 @@ static void bench_map(size_t len, const char *row)
 	}
 }
 
+/* ---- big buffers --------------------------------------------------------- */
+
+/* Until the arena's grants are all back, zeroed. */
+static void wait_zeroed(int fd)
+{
+	while (arena_info(fd).live_grants)
+		usleep(100);
+}
+
+/*
+ * One cycle of a big buffer of @len from contender @w; returns ns, or
+ * -errno.  For arena @how is 0 (the whole cycle, until the worker has
+ * zeroed it), 1 (map and touch only, from a pre-zeroed arena) or 2 (map
+ * and touch right after the previous cycle's release: the grant waits for
+ * that zeroing).
+ */
+static double big_cycle(int w, int fd, size_t len, int how, long *faults)
+{
+	struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+	long before = minflt();
+	int memfd, buf = -1;
+	double start, ns;
+	char *p;
+
+	if (w == 0 && how == 1)
+		wait_zeroed(fd);
+	start = now_ns();
+	switch (w) {
+	case 0:		/* arena: an implicit grant of the private arena @fd */
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		break;
+	case 1:		/* the system heap zeroes as it allocates */
+		if (ioctl(fd, DMA_HEAP_IOCTL_ALLOC, &d))
+			return -errno;
+		buf = d.fd;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+		break;
+	case 2:		/* udmabuf pins (and so faults and zeroes) the memfd's pages */
+		memfd = huge_memfd(len);
+		if (memfd < 0)
+			return memfd;
+		buf = udmabuf_of(fd, memfd, len);
+		close(memfd);
+		if (buf < 0)
+			return buf;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+		break;
+	default:	/* hugetlb, or THP: zeroed by the first touch */
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | (w == 3 ? MAP_HUGETLB : 0), -1, 0);
+		if (p != MAP_FAILED && w == 4)
+			madvise(p, len, MADV_HUGEPAGE);
+		break;
+	}
+	if (p == MAP_FAILED) {
+		if (buf >= 0)
+			close(buf);
+		return -errno;
+	}
+	touch(p, len);
+	ns = now_ns() - start;
+	*faults = minflt() - before;
+	munmap(p, len);
+	if (buf >= 0)
+		close(buf);
+	if (w == 0 && how == 0)
+		wait_zeroed(fd);
+	return how ? ns : now_ns() - start;
+}
+
+static void bench_big(size_t len, const char *row)
+{
+	/* Arena's three rows first (the first is the row's base), then the others. */
+	static const struct { const char *who; int c, how; } rows[] = {
+		{ "arena implicit grant", 0, 0 },
+		{ "(arena, pre-zeroed: one way)", 0, 1 },
+		{ "(arena, worker behind)", 0, 2 },
+		{ "dma-heap alloc+mmap", 1, 0 },
+		{ "udmabuf hugetlb memfd", 2, 0 },
+		{ "hugetlb mmap", 3, 0 },
+		{ "anonymous THP", 4, 0 },
+	};
+	unsigned int w, r;
+	double runs[16];
+	long faults = 0;
+	uint64_t pmd_before = 0;
+	int fd, arena_fd;
+	const char *why;
+	char val[24];
+
+	arena_fd = arena_open_buddy(len, 4 * KiB, 0);
+	/* The hugetlb contenders' pool, only while they run. */
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)(len / HPAGE + 16));
+	for (w = 0; w < sizeof(rows) / sizeof(rows[0]); w++) {
+		int c = rows[w].c;
+
+		why = NULL;
+		fd = c == 0 ? arena_fd : c == 1 ? open(HEAP_DEV, O_RDWR | O_CLOEXEC) :
+		     c == 2 ? open(UDMABUF_DEV, O_RDWR | O_CLOEXEC) : -1;
+		if (c == 0 && fd < 0)
+			why = "cannot make the arena";
+		else if (c == 1 && fd < 0)
+			why = "no " HEAP_DEV " in this kernel";
+		else if (c == 2 && fd < 0)
+			why = "no " UDMABUF_DEV " in this kernel";
+		if (c == 2 || c == 3)
+			write_file("/proc/sys/vm/nr_hugepages", val);
+		if (c == 0 && !why)
+			pmd_before = arena_info(fd).pmd_faults;
+		for (r = 0; r < (unsigned int)repeats && !why; r++) {
+			runs[r] = big_cycle(c, fd, len, rows[w].how, &faults);
+			if (runs[r] < 0)
+				why = c == 2 && runs[r] == -EINVAL ?
+				      "above udmabuf.size_limit_mb (the bench VM sets 2048)" :
+				      strerror((int)-runs[r]);
+		}
+		if (c == 2 || c == 3)
+			write_file("/proc/sys/vm/nr_hugepages", "160");	/* as main() set it */
+		if (w == 0 && !why)
+			printf("# %s: %.0f PMD faults per grant (%llu MiB / 2 MiB = %llu)\n", row,
+			       (double)(arena_info(fd).pmd_faults - pmd_before) / repeats,
+			       (unsigned long long)(len / MiB), (unsigned long long)(len / HPAGE));
+		record(row, rows[w].who, why ? -1 : median(runs, repeats), why ? -1 : faults, why);
+		if (c == 1 || c == 2)
+			close(fd);
+		if (w == 2 && arena_fd >= 0) {	/* its memory back before the others run */
+			wait_zeroed(arena_fd);
+			close(arena_fd);
+		}
+	}
+}
+
 /* ---- sharing --------------------------------------------------------------- */
 
 /* The second process: map each dma-buf it gets, touch it, say done. */
@@ -626,6 +768,9 @@ int main(int argc, char **argv)
 	bench_map(64 * MiB, "map+touch 64M");
 	bench_map(256 * MiB, "map+touch 256M");
 	bench_share(64 * KiB, "share 64K");
+	bench_share(64 * MiB, "share 64M");
+	bench_big(64 * MiB, "big 64M");
+	bench_big(1024 * MiB, "big 1G");
 	ratios();
 
 	fd = arena_open_buddy(64 * MiB, 4 * KiB, 0);
@@ -671,6 +816,10 @@ int main(int argc, char **argv)
 	       find("grant 4K", "libarena cached"), 0.1, 0);
 	target("map+touch 256M: dma-heap time / arena time",
 	       find("map+touch 256M", "dma-heap mmap"), 5, 1);
+	target("1G buffer, whole cycle: dma-heap time / arena time",
+	       find("big 1G", "dma-heap alloc+mmap"), 5, 1);
+	target("1G buffer, whole cycle: udmabuf hugetlb time / arena time",
+	       find("big 1G", "udmabuf hugetlb memfd"), 2, 1);
 	target("2 threads / 1 thread grant throughput", one ? two / one : 0, 1.6, 1);
 	target("metadata % of arena bytes (buddy, 4K blocks)", meta_buddy, 0.2, 0);
 
