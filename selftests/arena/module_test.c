@@ -8,6 +8,8 @@
  * Needs root and ARENA_KO, the path of arena.ko; each test leaves the module
  * loaded with its default parameters.
  */
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "arena_util.h"
@@ -184,6 +186,71 @@ TEST_F(module, an_arena_over_4_gib_maps_whole_and_its_grants_past_4_gib)
 	munmap(w, HPAGE);
 	munmap(p, HPAGE);
 	close(fd);
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load(""));
+}
+
+/*
+ * 8 GiB arenas, each way one is made: the default arena (insmod
+ * default_size=), a private one (ARENA_IOC_CREATE) and a named one
+ * (netlink NEW, through arenactl); each grants all of itself as one span,
+ * mapped with a PMD per 2 MiB.  Needs the 12 GiB VM of the big lane, and
+ * takes the module's cap up to 9 GiB (the default is half of RAM).
+ */
+static void whole_8_gib(struct __test_metadata *_metadata, int fd, uint64_t cookie)
+{
+	const uint64_t size = 8192 * MiB;
+	struct arena_info before = arena_info(fd), after;
+	char *p;
+	uint64_t at;
+
+	EXPECT_EQ(size, before.size);
+	EXPECT_EQ(size, before.max_grant);
+	EXPECT_EQ(size, before.largest_free_grant);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, cookie);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("%s", strerror(errno));
+	for (at = 0; at < size; at += HPAGE)
+		*(volatile uint64_t *)(p + at) = at;
+	for (at = 0; at < size; at += HPAGE)
+		ASSERT_EQ(at, *(uint64_t *)(p + at));
+	after = arena_info(fd);
+	EXPECT_EQ(size / HPAGE, after.pmd_faults - before.pmd_faults);
+	EXPECT_EQ(0, after.largest_free_grant);
+	munmap(p, size);
+}
+
+TEST_F_TIMEOUT(module, arenas_of_8_gib_by_insmod_ioctl_and_netlink, 900)
+{
+	const uint64_t size = 8192 * MiB;
+	struct arena_alloc a;
+	int fd;
+
+	if (mem_total_kb() < 11 * 1024 * 1024L)
+		SKIP(return, "needs a VM of 12 GiB (the big lane boots one)");
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load("max_memory=9663676416 default_size=8589934592"));
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	whole_8_gib(_metadata, fd, 0);		/* an implicit grant of all of it */
+	close(fd);
+	ASSERT_TRUE(wait_only_default());
+
+	ASSERT_EQ(0, arena_module_unload());
+	ASSERT_EQ(0, arena_module_load("max_memory=9663676416 default_size=0"));
+	fd = arena_open_buddy(size, 0, 0);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	EXPECT_EQ(a.handle << 33, a.offset);
+	whole_8_gib(_metadata, fd, a.offset);
+	close(fd);
+
+	ASSERT_TRUE(wait_held(0, 0));
+	ASSERT_EQ(0, system("arenactl create big8 --size 8G"));
+	fd = open("/dev/arenas/big8", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	whole_8_gib(_metadata, fd, 0);
+	close(fd);
+	EXPECT_EQ(0, system("arenactl delete big8"));
 	ASSERT_EQ(0, arena_module_unload());
 	ASSERT_EQ(0, arena_module_load(""));
 }
