@@ -36,7 +36,9 @@ static void set_leaf(struct arena_chunk_pool *p, u32 chunk, bool free)
 	struct arena_chunk_run *t = p->tree;
 	u32 i = p->leaves + chunk, half = 1;
 
-	t[i].prefix = t[i].suffix = t[i].longest = free;
+	t[i].prefix = free;
+	t[i].suffix = free;
+	WRITE_ONCE(t[i].longest, free);	/* the root, for a pool of one chunk */
 	for (i /= 2; i; i /= 2, half *= 2) {
 		const struct arena_chunk_run *l = &t[2 * i], *r = &t[2 * i + 1];
 
@@ -170,14 +172,15 @@ static u32 leftmost_run(const struct arena_chunk_pool *p, u32 n)
 	u32 i = 1, lo = 0, half = p->leaves / 2;
 
 	for (; half; half /= 2) {
+		/* Within the left half, across the middle, or within the right. */
 		if (t[2 * i].longest >= n) {
 			i = 2 * i;
-		} else if (t[2 * i].suffix + t[2 * i + 1].prefix >= n) {
-			return lo + half - t[2 * i].suffix;
-		} else {
-			i = 2 * i + 1;
-			lo += half;
+			continue;
 		}
+		if (t[2 * i].suffix + t[2 * i + 1].prefix >= n)
+			return lo + half - t[2 * i].suffix;
+		i = 2 * i + 1;
+		lo += half;
 	}
 	return lo;
 }
