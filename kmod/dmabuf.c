@@ -191,6 +191,8 @@ static void arena_attachment_sync(struct arena_attachment *a, u64 offset, u64 le
 
 	/* The DMA segments cover the export in order, each run at @pos. */
 	for_each_sgtable_dma_sg(&a->sgt, sg, i) {
+		if (pos >= offset + len)
+			break;		/* past the range: the rest is not touched */
 		lo = max(offset, pos);
 		hi = min(offset + len, pos + sg_dma_len(sg));
 		if (lo < hi && for_cpu)

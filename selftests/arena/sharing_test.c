@@ -293,6 +293,62 @@ static int arena_sync(int fd, uint64_t handle, uint64_t off, uint64_t len, uint3
 	return ioctl(fd, ARENA_IOC_SYNC, &s) ? -errno : 0;
 }
 
+/*
+ * Range syncs of a span's export: a 4 KiB range astride a chunk (and DMA
+ * segment) boundary moves exactly that range, each part at its own
+ * segment's DMA address, and the whole export moves everything.
+ */
+TEST(range_sync_of_a_span_reaches_every_segment)
+{
+	const uint64_t size = 8 * MiB, edge = 2 * MiB;
+	int fd = arena_open_buddy(16 * MiB, 0, 0), buf, imp;
+	struct arena_alloc a;
+	unsigned char *p;
+
+	if (!swiotlb_forced())
+		SKIP(return, "boot with swiotlb=force: without bounce buffers a sync moves nothing");
+	imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	p = arena_map(fd, a.offset, size);
+	ASSERT_NE(MAP_FAILED, p);
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_ATTACH, &buf));
+
+	/* The device writes astride the first chunk boundary, and far away. */
+	dev_write(_metadata, imp, edge - 2048, 4096, 0x11);
+	dev_write(_metadata, imp, 6 * MiB, 4096, 0x22);
+	EXPECT_EQ(0, p[edge - 2048]);
+	ASSERT_EQ(0, arena_sync(fd, a.handle, edge - 2048, 4096,
+				ARENA_SYNC_READ | ARENA_SYNC_START));
+	EXPECT_EQ(0x11, p[edge - 2048]);
+	EXPECT_EQ(0x11, p[edge - 1]);
+	EXPECT_EQ(0x11, p[edge]);
+	EXPECT_EQ(0x11, p[edge + 2047]);
+	EXPECT_EQ(0, p[edge + 2048]);
+	EXPECT_EQ(0, p[6 * MiB]);		/* not in the range */
+	ASSERT_EQ(0, arena_sync(fd, a.handle, 0, size, ARENA_SYNC_READ | ARENA_SYNC_START));
+	EXPECT_EQ(0x22, p[6 * MiB]);
+	EXPECT_EQ(0x22, p[6 * MiB + 4095]);
+
+	/* The CPU writes astride the last boundary: the device sees both parts. */
+	memset(p + 6 * MiB - 100, 0x33, 200);
+	ASSERT_EQ(0, arena_sync(fd, a.handle, 6 * MiB - 4096, 8192,
+				ARENA_SYNC_WRITE | ARENA_SYNC_END));
+	EXPECT_EQ(0x33, dev_read(imp, 6 * MiB - 100));
+	EXPECT_EQ(0x33, dev_read(imp, 6 * MiB + 99));
+	EXPECT_EQ(0x22, dev_read(imp, 6 * MiB + 100));
+
+	ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+	close(buf);
+	munmap(p, size);
+	close(imp);
+	close(fd);
+}
+
 TEST(range_sync_moves_only_its_range)
 {
 	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, imp;

@@ -132,11 +132,6 @@ static int importer_attach(int fd, enum dma_data_direction dir)
 		ret = PTR_ERR(held_sgt);
 		goto detach;
 	}
-	if (held_sgt->nents != 1) {	/* the device view below needs one run */
-		importer_unmap(held_attach, held_sgt, dir);
-		ret = -EINVAL;
-		goto detach;
-	}
 	held_buf = dmabuf;
 	held_dir = dir;
 	return 0;
@@ -147,13 +142,40 @@ put:
 	return ret;
 }
 
-/* The device's view: what it reads and writes at the DMA address. */
-static u8 *importer_device_view(struct arena_importer_dev *d, u64 len)
+/*
+ * The device's view of [offset, offset + len) of the held buffer, as it
+ * reads and writes it: at each DMA segment's own address (a bounce buffer
+ * under swiotlb=force).  @fn is called for each part in a segment.
+ */
+static int importer_device_walk(u64 offset, u64 len, void (*fn)(u8 *at, u64 n, void *arg),
+				void *arg)
 {
-	if (!held_buf || d->offset >= held_buf->size || len > held_buf->size - d->offset)
-		return NULL;
-	return phys_to_virt(dma_to_phys(&importer_pdev->dev,
-					sg_dma_address(held_sgt->sgl))) + d->offset;
+	struct scatterlist *sg;
+	u64 pos = 0, lo, hi;
+	unsigned int i;
+
+	if (!held_buf || offset >= held_buf->size || len > held_buf->size - offset)
+		return -EINVAL;
+	for_each_sgtable_dma_sg(held_sgt, sg, i) {
+		lo = max(offset, pos);
+		hi = min(offset + len, pos + sg_dma_len(sg));
+		if (lo < hi)
+			fn((u8 *)phys_to_virt(dma_to_phys(&importer_pdev->dev,
+							  sg_dma_address(sg))) + lo - pos,
+			   hi - lo, arg);
+		pos += sg_dma_len(sg);
+	}
+	return 0;
+}
+
+static void device_fill(u8 *at, u64 n, void *value)
+{
+	memset(at, *(u32 *)value, n);
+}
+
+static void device_peek(u8 *at, u64 n, void *value)
+{
+	*(u32 *)value = *at;
 }
 
 static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -163,7 +185,6 @@ static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 	struct arena_importer_check c;
 	struct arena_importer_dev d;
 	int ret = 0, fd;
-	u8 *view;
 
 	switch (cmd) {
 	case ARENA_IMPORTER_CHECK:
@@ -192,13 +213,10 @@ static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		if (copy_from_user(&d, uarg, sizeof(d)))
 			return -EFAULT;
 		mutex_lock(&importer_lock);
-		view = importer_device_view(&d, cmd == ARENA_IMPORTER_DEVICE_WRITE ? d.length : 1);
-		if (!view)
-			ret = -EINVAL;
-		else if (cmd == ARENA_IMPORTER_DEVICE_WRITE)
-			memset(view, d.value, d.length);
+		if (cmd == ARENA_IMPORTER_DEVICE_WRITE)
+			ret = importer_device_walk(d.offset, d.length, device_fill, &d.value);
 		else
-			d.value = *view;
+			ret = importer_device_walk(d.offset, 1, device_peek, &d.value);
 		mutex_unlock(&importer_lock);
 		if (!ret && cmd == ARENA_IMPORTER_DEVICE_READ && copy_to_user(uarg, &d, sizeof(d)))
 			ret = -EFAULT;

@@ -28,7 +28,8 @@ struct arena_importer_check {
 /*
  * Keep one attachment mapped for DMA between ATTACH and DETACH, and act as
  * the device on it: DEVICE_WRITE fills, DEVICE_READ reads one byte of the
- * device's view (the DMA address: a bounce buffer under swiotlb=force).
+ * device's view (each DMA segment's own address: a bounce buffer under
+ * swiotlb=force), across as many segments as the range covers.
  */
 struct arena_importer_dev {
 	__u64 offset;
