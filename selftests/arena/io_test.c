@@ -109,35 +109,42 @@ static int read_fixed(struct io_uring *ring, int disk, void *buf, size_t size)
 	return res;
 }
 
-static void uring_fixed(struct __test_metadata *_metadata, uint32_t flags, int expect_ok)
+/*
+ * Register a grant of @size as one fixed buffer and read the disk into its
+ * last 2 MiB through it; @expect_ok: this io_uring takes file memory.
+ */
+static void uring_fixed(struct __test_metadata *_metadata, uint32_t flags, int expect_ok,
+			uint64_t size)
 {
-	int fd = arena_open_buddy(8 * MiB, 0, flags), disk = open_disk(), ret;
+	int fd = arena_open_buddy(size > 8 * MiB ? size : 8 * MiB, 0, flags), disk = open_disk();
 	struct io_uring ring;
 	struct arena_alloc a;
 	struct iovec iov;
-	char *p;
+	char *p, *last;
+	int ret;
 
 	if (disk < 0)
 		SKIP(return, "no %s: load brd", DISK);
-	ASSERT_LE(0, fd);
+	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
 	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
-	ASSERT_EQ(0, arena_alloc(fd, HPAGE, &a));
-	p = arena_map(fd, a.offset, HPAGE);
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	p = arena_map(fd, a.offset, size);
 	ASSERT_NE(MAP_FAILED, p);
 	p[0] = 1;
+	last = p + size - HPAGE;
 	ASSERT_EQ(0, put_on_disk(disk, HPAGE, 81));
-	iov = (struct iovec){ .iov_base = p, .iov_len = HPAGE };
+	iov = (struct iovec){ .iov_base = p, .iov_len = size };
 	ret = io_uring_register_buffers(&ring, &iov, 1);
 	if (!expect_ok) {
 		EXPECT_EQ(-EOPNOTSUPP, ret);	/* what this io_uring does with file memory */
 	} else {
 		ASSERT_EQ(0, ret) TH_LOG("register: %s", strerror(-ret));
-		ASSERT_EQ((int)HPAGE, read_fixed(&ring, disk, p, HPAGE));
-		EXPECT_TRUE(stamp_ok(p, HPAGE, 81));
+		ASSERT_EQ((int)HPAGE, read_fixed(&ring, disk, last, HPAGE));
+		EXPECT_TRUE(stamp_ok(last, HPAGE, 81));
 		EXPECT_EQ(0, io_uring_unregister_buffers(&ring));
 	}
 	io_uring_queue_exit(&ring);
-	munmap(p, HPAGE);
+	munmap(p, size);
 	close(disk);
 	close(fd);
 }
@@ -193,40 +200,15 @@ TEST(io_uring_fixed_buffer_in_a_file_backed_mapping)
 {
 	TH_LOG("this kernel's io_uring %s file-backed memory",
 	       uring_takes_file_memory() ? "takes" : "refuses");
-	uring_fixed(_metadata, 0, uring_takes_file_memory());
+	uring_fixed(_metadata, 0, uring_takes_file_memory(), HPAGE);
 }
 
 /* A 256 MiB grant registered whole as one fixed buffer (6.5 and later). */
 TEST(io_uring_registers_a_256_mib_grant)
 {
-	int fd, disk = open_disk(), ret;
-	struct io_uring ring;
-	struct arena_alloc a;
-	struct iovec iov;
-	char *p;
-
-	if (disk < 0)
-		SKIP(return, "no %s: load brd", DISK);
 	if (!uring_takes_file_memory())
 		SKIP(return, "io_uring before 6.5 takes no file-backed fixed buffers");
-	fd = arena_open_buddy(256 * MiB, 0, 0);
-	ASSERT_LE(0, fd) TH_LOG("%s", strerror(-fd));
-	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
-	ASSERT_EQ(0, arena_alloc(fd, 256 * MiB, &a));
-	p = arena_map(fd, a.offset, 256 * MiB);
-	ASSERT_NE(MAP_FAILED, p);
-	ASSERT_EQ(0, put_on_disk(disk, HPAGE, 83));
-	iov = (struct iovec){ .iov_base = p, .iov_len = 256 * MiB };
-	ret = io_uring_register_buffers(&ring, &iov, 1);
-	ASSERT_EQ(0, ret) TH_LOG("register: %s", strerror(-ret));
-	/* A fixed read into the buffer's last 2 MiB, in its last chunk. */
-	ASSERT_EQ((int)HPAGE, read_fixed(&ring, disk, p + 254 * MiB, HPAGE));
-	EXPECT_TRUE(stamp_ok(p + 254 * MiB, HPAGE, 83));
-	EXPECT_EQ(0, io_uring_unregister_buffers(&ring));
-	io_uring_queue_exit(&ring);
-	munmap(p, 256 * MiB);
-	close(disk);
-	close(fd);
+	uring_fixed(_metadata, 0, 1, 256 * MiB);
 }
 
 /*
