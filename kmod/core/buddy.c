@@ -141,14 +141,22 @@ static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane
  * Publish lane @l's state for lock-free readers, then unlock it.  A free
  * chunk of its run in the pool counts as a free top block: chunks move
  * between the pool and the lane only under this lock, so what is published
- * is the lane between two of its operations, wherever its chunks are.
+ * is the lane between two of its operations, wherever its chunks are.  The
+ * pool's count is read only when a chunk moved during this hold (@moved);
+ * otherwise the bit stays as published (a span that empties the run clears
+ * it, see span_emptied()).
  */
-static void lane_unlock(struct arena_buddy *b, unsigned int l, unsigned long flags)
+static void lane_unlock(struct arena_buddy *b, unsigned int l, bool moved,
+			unsigned long flags)
 	__releases(&b->lanes[l].lock)
 {
 	struct arena_buddy_lane *lane = &b->lanes[l];
-	unsigned long top = arena_chunks_group_has(&b->pool, l) ? BIT(b->max_order) : 0;
+	unsigned long top = BIT(b->max_order);
 
+	if (moved)
+		top &= arena_chunks_group_has(&b->pool, l) ? ~0UL : 0;
+	else
+		top &= lane->published;
 	WRITE_ONCE(lane->published, lane->nonempty | top);
 	spin_unlock_irqrestore(&lane->lock, flags);
 }
@@ -243,7 +251,7 @@ static int order_of(const struct arena_buddy *b, u64 size)
  * -ENOSPC when neither its lists nor the pool's chunks of its run serve.
  */
 static long alloc_locked(struct arena_buddy *b, unsigned int l,
-			 unsigned int order, unsigned int *splits)
+			 unsigned int order, unsigned int *splits, bool *moved)
 {
 	struct arena_buddy_lane *lane = &b->lanes[l];
 	unsigned long avail = lane->nonempty >> order;
@@ -259,6 +267,7 @@ static long alloc_locked(struct arena_buddy *b, unsigned int l,
 		i = arena_chunks_take_one(&b->pool, l);
 		if (i < 0)
 			return -ENOSPC;
+		*moved = true;
 		k = b->max_order;
 		i -= l * b->lane_chunks;
 	}
@@ -288,7 +297,7 @@ static bool is_allocated(const struct arena_buddy *b, unsigned int l,
 
 /* Caller holds lane @l's lock.  A chunk coalesced whole goes to the pool. */
 static int free_locked(struct arena_buddy *b, unsigned int l,
-		       unsigned int order, unsigned long i, unsigned int *coalesces)
+		       unsigned int order, unsigned long i, unsigned int *coalesces, bool *moved)
 {
 	struct arena_buddy_lane *lane = &b->lanes[l];
 
@@ -303,10 +312,12 @@ static int free_locked(struct arena_buddy *b, unsigned int l,
 		__clear_bit(i, lane->words + b->split[order]);
 		(*coalesces)++;
 	}
-	if (order == b->max_order)
+	if (order == b->max_order) {
 		arena_chunks_give_one(&b->pool, l * b->lane_chunks + i);
-	else
+		*moved = true;
+	} else {
 		put_free(b, lane, order, i);
+	}
 	return 0;
 }
 
@@ -342,20 +353,21 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 	for (t = 0; t < b->nr_lanes && got < n; t++) {
 		unsigned int l = first + t < b->nr_lanes ? first + t : first + t - b->nr_lanes;
 		struct arena_buddy_lane *lane = &b->lanes[l];
+		bool moved = false;
 
 		if (!(READ_ONCE(lane->published) >> order) &&
 		    !arena_chunks_group_has(&b->pool, l))
 			continue;
 		spin_lock_irqsave(&lane->lock, flags);
 		for (; got < n; got++) {
-			i = alloc_locked(b, l, order, &splits);
+			i = alloc_locked(b, l, order, &splits, &moved);
 			if (i < 0)
 				break;
 			blks[got].offset = l * lane_bytes + (u64)i * bsize;
 			blks[got].size = bsize;
 			blks[got].capacity = b->cap_capacity ? size : bsize;
 		}
-		lane_unlock(b, l, flags);
+		lane_unlock(b, l, moved, flags);
 	}
 
 	if (!got) {
@@ -396,6 +408,7 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 {
 	unsigned int coalesces = 0, j = 0, shift, l;
 	unsigned long flags;
+	bool moved;
 	int order, freed = 0;
 	u64 per_lane;
 
@@ -416,15 +429,16 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 			continue;
 		}
 		l = g / per_lane;
+		moved = false;
 		spin_lock_irqsave(&b->lanes[l].lock, flags);
 		do {
-			if (!free_locked(b, l, order, g % per_lane, &coalesces))
+			if (!free_locked(b, l, order, g % per_lane, &coalesces, &moved))
 				freed++;
 			if (++j == n)
 				break;
 			g = blks[j].offset >> shift;
 		} while (!(blks[j].offset & ((1ULL << shift) - 1)) && g / per_lane == l);
-		lane_unlock(b, l, flags);
+		lane_unlock(b, l, moved, flags);
 	}
 
 	if (!freed)

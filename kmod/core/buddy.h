@@ -36,7 +36,7 @@ struct arena_buddy_geometry {
 struct arena_buddy_lane {
 	spinlock_t lock;		/* protects the whole lane */
 	unsigned long nonempty;		/* bit k: free_count[k] != 0 */
-	unsigned long published;	/* @nonempty at the last unlock; lock-free */
+	unsigned long published;	/* @nonempty, and a pool chunk as a top block; lock-free */
 	u32 free_count[ARENA_BUDDY_MAX_ORDERS];
 	unsigned long *words;		/* free and split bitmaps, per the shapes */
 } ____cacheline_aligned;
@@ -54,8 +54,9 @@ struct arena_buddy {
 	size_t lane_words;
 	struct arena_buddy_lane *lanes;
 	unsigned long *words;
-	struct arena_chunk_pool pool;	/* whole free chunks, and spans */
 	struct arena_core_pcpu __percpu *pcpu;
+	/* Last: the block paths touch it only to take or give back a chunk. */
+	struct arena_chunk_pool pool;	/* whole free chunks, and spans */
 };
 
 int arena_buddy_geometry(struct arena_buddy_geometry *g);

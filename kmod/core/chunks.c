@@ -41,12 +41,19 @@ static void set_leaf(struct arena_chunk_pool *p, u32 chunk, bool free)
 	WRITE_ONCE(t[i].longest, free);	/* the root, for a pool of one chunk */
 	for (i /= 2; i; i /= 2, half *= 2) {
 		const struct arena_chunk_run *l = &t[2 * i], *r = &t[2 * i + 1];
+		struct arena_chunk_run run = {
+			.prefix = l->prefix == half ? half + r->prefix : l->prefix,
+			.suffix = r->suffix == half ? half + l->suffix : r->suffix,
+			.longest = max(max(l->longest, r->longest), l->suffix + r->prefix),
+		};
 
-		t[i].prefix = l->prefix == half ? half + r->prefix : l->prefix;
-		t[i].suffix = r->suffix == half ? half + l->suffix : r->suffix;
-		/* The root's is read lock-free. */
-		WRITE_ONCE(t[i].longest, max(max(l->longest, r->longest),
-					     l->suffix + r->prefix));
+		/* Unchanged here, unchanged above. */
+		if (run.prefix == t[i].prefix && run.suffix == t[i].suffix &&
+		    run.longest == t[i].longest)
+			break;
+		t[i].prefix = run.prefix;
+		t[i].suffix = run.suffix;
+		WRITE_ONCE(t[i].longest, run.longest);	/* the root's is read lock-free */
 	}
 }
 
