@@ -78,7 +78,7 @@ TEST(implicit_maps_of_any_length_up_to_the_default_arena)
 		ASSERT_EQ(64 * MiB, before.size) TH_LOG("needs the 64 MiB default arena");
 		EXPECT_EQ(before.size, before.max_grant);
 		p = arena_map(fd, 0, len);
-		ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap(%zu MiB): %s", len / MiB, strerror(errno));
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap(%zu MiB): %s", len >> 20, strerror(errno));
 		EXPECT_EQ(0, (uintptr_t)p % HPAGE);
 		touch_each_pmd(p, len);
 		after = arena_info(fd);
