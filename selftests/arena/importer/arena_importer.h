@@ -17,7 +17,14 @@ struct arena_importer_check {
 	__s32 fd;		/* in: a dma-buf */
 	__u32 nents;		/* out: sg_table entries */
 	__u64 length;		/* out: bytes the sg_table covers */
-	__u32 contiguous;	/* out: 1 if the entries are physically contiguous */
+	/*
+	 * out: 1 if the entries are physically contiguous, as sg_phys() reads
+	 * them; noise when the dma-buf core mangles the page pointers that
+	 * importers must not use (CONFIG_DMABUF_DEBUG, on with DMA_API_DEBUG):
+	 * read dma_contiguous, which without an IOMMU or bounce buffers says
+	 * the same
+	 */
+	__u32 contiguous;
 	__u32 dma_contiguous;	/* out: 1 if their DMA addresses are contiguous */
 	__u64 xor_before;	/* out: xor of the words before the fill */
 	__u64 fill;		/* in: written to every word */
