@@ -495,8 +495,8 @@ static void bench_big(size_t len, const char *row)
 	/* Arena's three rows first (the first is the row's base), then the others. */
 	static const struct { const char *who; int c, how; } rows[] = {
 		{ "arena implicit grant", 0, 0 },
-		{ "(arena, pre-zeroed: one way)", 0, 1 },
-		{ "(arena, worker behind)", 0, 2 },
+		{ "(arena pre-zeroed: one way)", 0, 1 },
+		{ "(arena with worker behind)", 0, 2 },
 		{ "dma-heap alloc+mmap", 1, 0 },
 		{ "udmabuf hugetlb memfd", 2, 0 },
 		{ "hugetlb mmap", 3, 0 },
@@ -741,7 +741,7 @@ static void target(const char *what, double value, double goal, int at_least)
 
 int main(int argc, char **argv)
 {
-	double one, two, meta_buddy = 0, meta_fixed = 0;
+	double one, two, meta_buddy = 0, meta_fixed = 0, pre;
 	char a[32];
 	int i, fd;
 
@@ -820,6 +820,11 @@ int main(int argc, char **argv)
 	       find("big 1G", "dma-heap alloc+mmap"), 5, 1);
 	target("1G buffer, whole cycle: udmabuf hugetlb time / arena time",
 	       find("big 1G", "udmabuf hugetlb memfd"), 2, 1);
+	pre = find("big 1G", "(arena pre-zeroed: one way)");
+	target("1G buffer, map + first touch: dma-heap / arena pre-zeroed",
+	       pre > 0 ? find("big 1G", "dma-heap alloc+mmap") / pre : 0, 5, 1);
+	target("1G buffer, map + first touch: udmabuf hugetlb / arena pre-zeroed",
+	       pre > 0 ? find("big 1G", "udmabuf hugetlb memfd") / pre : 0, 2, 1);
 	target("2 threads / 1 thread grant throughput", one ? two / one : 0, 1.6, 1);
 	target("metadata % of arena bytes (buddy, 4K blocks)", meta_buddy, 0.2, 0);
 
