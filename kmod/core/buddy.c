@@ -44,7 +44,8 @@
  * in lane (cpu % nr_lanes) and moves to the next lanes only when its own
  * cannot serve the request, skipping lanes whose @published shows no block
  * large enough.  @published is the lane's @nonempty copied once, as the lock
- * is released, and read without the lock: a split or a merge clears a bit
+ * is released (with LANE_POOL, see lane_unlock()), and read without the
+ * lock: a split or a merge clears a bit
  * before it sets the one that replaces it, so @nonempty itself can read as
  * empty mid-operation on a lane with plenty free; a lane whose run has a
  * chunk in the pool is never skipped.  So -ENOSPC means no lane had a large
@@ -138,27 +139,37 @@ static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane
 }
 
 /*
- * Publish lane @l's state for lock-free readers, then unlock it.  A free
- * chunk of its run in the pool counts as a free top block: chunks move
- * between the pool and the lane only under this lock, so what is published
- * is the lane between two of its operations, wherever its chunks are.  The
- * pool's count is read only when a chunk moved during this hold (@moved);
- * otherwise the bit stays as published (a span that empties the run clears
- * it, see span_emptied()).
+ * A lane's published word: its @nonempty orders, and LANE_POOL when the
+ * pool has a free chunk of its run (a top block it can take).  One word,
+ * stored once as the lock is released: chunks move between the pool and
+ * the lane only under this lock, so what is published is the lane between
+ * two of its operations, wherever its chunks are (two words could be read
+ * one before and one after a move).  The pool's count is read only when a
+ * chunk moved during this hold (@moved); otherwise LANE_POOL stays as
+ * published.  A span that takes the run's last pool chunk clears LANE_POOL
+ * (span_emptied()); a lane unlocking meanwhile may set it again from a
+ * stale count, which only makes a lock-free reader look at it in vain.
  */
+#define LANE_POOL	BIT(BITS_PER_LONG - 1)	/* above every order */
+static_assert(ARENA_BUDDY_MAX_ORDERS < BITS_PER_LONG, "LANE_POOL lies above every order");
+
 static void lane_unlock(struct arena_buddy *b, unsigned int l, bool moved,
 			unsigned long flags)
 	__releases(&b->lanes[l].lock)
 {
 	struct arena_buddy_lane *lane = &b->lanes[l];
-	unsigned long top = BIT(b->max_order);
+	unsigned long pool = lane->published & LANE_POOL;
 
-	if (moved)
-		top &= arena_chunks_group_has(&b->pool, l) ? ~0UL : 0;
-	else
-		top &= lane->published;
-	WRITE_ONCE(lane->published, lane->nonempty | top);
+	if (unlikely(moved))
+		pool = arena_chunks_group_has(&b->pool, l) ? LANE_POOL : 0;
+	WRITE_ONCE(lane->published, lane->nonempty | pool);
 	spin_unlock_irqrestore(&lane->lock, flags);
+}
+
+/* The orders a published word says the lane can serve, its pool chunks as top blocks. */
+static unsigned long published_orders(const struct arena_buddy *b, unsigned long published)
+{
+	return (published & ~LANE_POOL) | (published & LANE_POOL ? BIT(b->max_order) : 0);
 }
 
 static bool is_split(const struct arena_buddy *b, const struct arena_buddy_lane *lane,
@@ -216,7 +227,7 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 	for (l = 0; l < b->nr_lanes; l++) {
 		spin_lock_init(&b->lanes[l].lock);
 		b->lanes[l].words = b->words + l * b->lane_words;
-		b->lanes[l].published = BIT(b->max_order);
+		b->lanes[l].published = LANE_POOL;
 	}
 	return 0;
 }
@@ -312,13 +323,45 @@ static int free_locked(struct arena_buddy *b, unsigned int l,
 		__clear_bit(i, lane->words + b->split[order]);
 		(*coalesces)++;
 	}
-	if (order == b->max_order) {
+	/* A lane keeps one whole chunk as its spare; more go to the pool. */
+	if (order == b->max_order && lane->free_count[order]) {
 		arena_chunks_give_one(&b->pool, l * b->lane_chunks + i);
 		*moved = true;
 	} else {
 		put_free(b, lane, order, i);
 	}
 	return 0;
+}
+
+/*
+ * Give every lane's spare chunk back to the pool, one lane lock at a time,
+ * so that a span, or the longest run reported, sees it.  A lane whose
+ * published state shows no top block has none.  Returns how many went back.
+ */
+static unsigned int drain_spares(struct arena_buddy *b)
+{
+	unsigned int top = b->max_order, l, n = 0;
+	struct arena_buddy_lane *lane;
+	unsigned long flags;
+	bool moved;
+	long i;
+
+	for (l = 0; l < b->nr_lanes; l++) {
+		lane = &b->lanes[l];
+		if (!(READ_ONCE(lane->published) & BIT(top)))	/* no spare */
+			continue;
+		moved = false;
+		spin_lock_irqsave(&lane->lock, flags);
+		while (lane->free_count[top]) {
+			i = arena_hbitmap_find_first(&b->free[top], lane->words);
+			take_free(b, lane, top, i);
+			arena_chunks_give_one(&b->pool, l * b->lane_chunks + i);
+			moved = true;
+			n++;
+		}
+		lane_unlock(b, l, moved, flags);
+	}
+	return n;
 }
 
 /**
@@ -355,6 +398,7 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 		struct arena_buddy_lane *lane = &b->lanes[l];
 		bool moved = false;
 
+		/* LANE_POOL lies above every order: it passes any shift. */
 		if (!(READ_ONCE(lane->published) >> order) &&
 		    !arena_chunks_group_has(&b->pool, l))
 			continue;
@@ -466,17 +510,15 @@ static u32 span_chunks(const struct arena_buddy *b, u64 size)
 }
 
 /*
- * A span took the last free chunks of lane @group's run: what the lane
- * published says it has one.  Called under the pool's lock, so no chunk
- * can come back to the run before the bit is cleared; a lane unlocking
- * meanwhile may set it again from a stale count, which only makes a
- * lock-free reader look at the lane in vain.
+ * A span took the last free chunks of lane @group's run: clear the lane's
+ * LANE_POOL.  Called under the pool's lock, so no chunk can come back to
+ * the run before the bit is cleared; see lane_unlock() for a racing unlock.
  */
 static void span_emptied(struct arena_chunk_pool *pool, u32 group)
 {
 	struct arena_buddy *b = container_of(pool, struct arena_buddy, pool);
 
-	clear_bit(b->max_order, &b->lanes[group].published);
+	clear_bit(BITS_PER_LONG - 1, &b->lanes[group].published);	/* LANE_POOL */
 }
 
 /**
@@ -497,6 +539,8 @@ int arena_buddy_alloc_span(struct arena_buddy *b, u64 size, struct arena_block *
 		return -EINVAL;
 	if (!n)
 		return -EFBIG;
+	/* Spares first: a span is rare and large, a lane lock each is cheap. */
+	drain_spares(b);
 	first = arena_chunks_take_span(&b->pool, n, span_emptied);
 	if (first < 0) {
 		this_cpu_add(b->pcpu->allocations_failed, 1);
@@ -552,7 +596,7 @@ u64 arena_buddy_largest_free(const struct arena_buddy *b)
 	unsigned int l;
 
 	for (l = 0; l < b->nr_lanes; l++)
-		nonempty |= READ_ONCE(b->lanes[l].published);
+		nonempty |= published_orders(b, READ_ONCE(b->lanes[l].published));
 	/* Spans come back to the pool without a lane: count those too. */
 	if (READ_ONCE(b->pool.nr_free))
 		nonempty |= BIT(b->max_order);
@@ -560,11 +604,16 @@ u64 arena_buddy_largest_free(const struct arena_buddy *b)
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_free);
 
-/* The largest grant, block or span, that could be made now; lock-free. */
-u64 arena_buddy_largest_grant(const struct arena_buddy *b)
+/*
+ * The largest grant, block or span, that could be made now, the lanes'
+ * spare chunks given back to the pool first so that runs count them.
+ */
+u64 arena_buddy_largest_grant(struct arena_buddy *b)
 {
-	u64 span = (u64)arena_chunks_longest(&b->pool) << chunk_shift(b);
+	u64 span;
 
+	drain_spares(b);
+	span = (u64)arena_chunks_longest(&b->pool) << chunk_shift(b);
 	return max(span, arena_buddy_largest_free(b));
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_grant);

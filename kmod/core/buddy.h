@@ -70,7 +70,7 @@ int arena_buddy_free(struct arena_buddy *b, u64 offset, u64 size);
 int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks,
 			   unsigned int n, u64 size);
 u64 arena_buddy_largest_free(const struct arena_buddy *b);
-u64 arena_buddy_largest_grant(const struct arena_buddy *b);
+u64 arena_buddy_largest_grant(struct arena_buddy *b);
 u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order);
 void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st);
 size_t arena_buddy_metadata_bytes(const struct arena_buddy *b);
