@@ -66,7 +66,8 @@ struct arena_pool_opts {
 	/*
 	 * put() past a buffer's capacity moves its bytes to heap memory
 	 * (which then grows as needed), gives the grant back at once and
-	 * counts a spill, instead of failing with -ENOSPC.
+	 * counts a spill, instead of failing with -ENOSPC; and an allocation
+	 * that finds the arena full starts on the heap, counted the same.
 	 */
 	unsigned int auto_spill : 1;
 	/* No per-thread caches: every allocation and release is an ioctl. */
@@ -123,7 +124,8 @@ int arena_pool_fd(struct arena_pool *pool);
 /*
  * Allocate a buffer of at least @size bytes, empty, from a thread cache
  * when possible (above a chunk: a grant of its own, never cached).  -EFBIG
- * if no grant of the arena can be that large, -ENOSPC if the arena is full.
+ * if no grant of the arena can be that large, -ENOSPC if the arena is full
+ * (with auto_spill, the buffer is heap memory instead).
  */
 int arena_buf_alloc(struct arena_pool *pool, size_t size, struct arena_buf *buf);
 

@@ -11,6 +11,33 @@
 
 static const struct arena_buf empty_buf;
 
+/* A heap record of @cap bytes with one reference, or NULL. */
+static struct arena_rec *heap_rec(size_t cap)
+{
+	struct arena_rec *heap = calloc(1, sizeof(*heap));
+	uint8_t *bytes = heap ? malloc(cap) : NULL;
+
+	if (!bytes) {
+		free(heap);
+		return NULL;
+	}
+	heap->kind = REC_HEAP;
+	heap->base = bytes;
+	heap->cap = cap;
+	heap->fd = -1;
+	atomic_store_explicit(&heap->refs, 1, memory_order_relaxed);
+	return heap;
+}
+
+/* Count a buffer moved to (or made on) the heap in this thread's counters. */
+static void count_heap_spill(struct arena_pool *pool)
+{
+	struct arena_tcache *tc = arena_tcache(pool);
+
+	if (tc)
+		tc->counts.heap_spills++;
+}
+
 API int arena_buf_alloc(struct arena_pool *pool, size_t size, struct arena_buf *buf)
 {
 	struct arena_rec *rec;
@@ -25,6 +52,14 @@ API int arena_buf_alloc(struct arena_pool *pool, size_t size, struct arena_buf *
 		return cls;
 	ret = cls == ARENA_CLASS_BIG ? arena_big_get(pool, size, &rec) :
 				       arena_cache_get(pool, cls, &rec);
+	/* A full arena with auto_spill: the buffer starts on the heap. */
+	if (ret == -ENOSPC && pool->opts.auto_spill) {
+		rec = heap_rec(size);
+		if (!rec)
+			return -ENOMEM;
+		count_heap_spill(pool);
+		ret = 0;
+	}
 	if (ret)
 		return ret;
 	*buf = (struct arena_buf){ .ptr = rec->base, .len = 0, .cap = rec->cap, .rec = rec };
@@ -53,24 +88,13 @@ static int buf_spill(struct arena_buf *buf, size_t need)
 		buf->cap = cap;
 		return 0;
 	}
-	heap = calloc(1, sizeof(*heap));
-	bytes = heap ? malloc(cap) : NULL;
-	if (!bytes) {
-		free(heap);
+	heap = heap_rec(cap);
+	if (!heap)
 		return -ENOMEM;
-	}
+	bytes = heap->base;
 	memcpy(bytes, buf->ptr, buf->len);
-	heap->kind = REC_HEAP;
-	heap->base = bytes;
-	heap->cap = cap;
-	heap->fd = -1;
-	atomic_store_explicit(&heap->refs, 1, memory_order_relaxed);
-	if (rec->kind == REC_GRANT) {
-		struct arena_tcache *tc = arena_tcache(rec->pool);
-
-		if (tc)
-			tc->counts.heap_spills++;
-	}
+	if (rec->kind == REC_GRANT)
+		count_heap_spill(rec->pool);
 	arena_rec_unref(rec);
 	buf->ptr = bytes;
 	buf->cap = cap;

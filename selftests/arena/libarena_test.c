@@ -354,6 +354,46 @@ TEST(auto_spill_moves_to_the_heap_and_gives_the_grant_back)
 	arena_pool_close(pool);
 }
 
+/*
+ * A big buffer is a grant while the arena has room; when it is full the
+ * allocation fails, or, with auto_spill, starts on the heap (counted).
+ */
+TEST(a_full_arena_spills_a_big_buffer_only_with_auto_spill)
+{
+	struct arena_pool_opts opts = { .auto_spill = 1 };
+	struct arena_pool *plain = buddy_pool(_metadata, 8 * MiB, NULL);
+	struct arena_pool *spilling = buddy_pool(_metadata, 8 * MiB, &opts);
+	struct arena_buf held, held2, more = { 0 };
+	struct arena_pool_stats st;
+	struct arena_bytes v;
+	size_t off;
+
+	ASSERT_NE(NULL, plain);
+	ASSERT_NE(NULL, spilling);
+	ASSERT_EQ(0, arena_buf_alloc(plain, 6 * MiB, &held));
+	EXPECT_EQ(-ENOSPC, arena_buf_alloc(plain, 6 * MiB, &more));
+	ASSERT_EQ(0, arena_buf_alloc(spilling, 6 * MiB, &held2));
+	arena_pool_stats(spilling, &st);
+	EXPECT_EQ(0, st.heap_spills);		/* room: a grant */
+	EXPECT_EQ(1, st.grants_live);
+	ASSERT_EQ(0, arena_buf_alloc(spilling, 6 * MiB, &more));
+	arena_pool_stats(spilling, &st);
+	EXPECT_EQ(1, st.heap_spills);		/* full: the heap */
+	EXPECT_EQ(1, st.grants_live);
+	EXPECT_LE(6 * MiB, more.cap);
+	memset(more.ptr, 'h', 6 * MiB);
+	ASSERT_EQ(0, arena_buf_commit(&more, 6 * MiB));
+	arena_buf_freeze(&more, &v);
+	EXPECT_EQ('h', v.ptr[6 * MiB - 1]);
+	EXPECT_EQ(-EINVAL, arena_bytes_export(&v, O_RDWR, &off));	/* not arena memory */
+	arena_bytes_release(&v);
+	arena_buf_release(&held2);
+	arena_buf_release(&held);
+	check_ledger(_metadata, spilling);
+	arena_pool_close(spilling);
+	arena_pool_close(plain);
+}
+
 TEST(caches_refill_and_spill_in_batches)
 {
 	struct arena_pool_opts opts = { .cache_size = 8 };
