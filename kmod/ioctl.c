@@ -263,6 +263,7 @@ static long arena_ioc_free_batch(struct file *file, void __user *uarg, size_t us
 
 static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
 {
+	struct file *map_file;
 	struct arena_grant *grant;
 	struct arena_export e;
 	int ret, fd;
@@ -277,7 +278,9 @@ static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
 	grant = arena_file_grant(file, e.handle);
 	if (!grant)
 		return -ENOENT;
-	fd = arena_export(grant, e.offset, e.length, e.flags);
+	map_file = arena_map_file();
+	fd = IS_ERR(map_file) ? PTR_ERR(map_file) :
+	     arena_export(grant, e.offset, e.length, e.flags, map_file);
 	arena_grant_put(grant);
 	if (fd < 0)
 		return fd;
