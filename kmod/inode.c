@@ -8,6 +8,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 
@@ -70,8 +71,17 @@ struct file *arena_map_file(void)
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
 	inode->i_mode = S_IFCHR | 0600;
+	/*
+	 * The file holds the module, as its mappings run our vm_ops: the
+	 * final fput() puts the reference of its f_op's owner, which
+	 * alloc_file_pseudo() does not take (anon_inode_getfile() takes it
+	 * the same way).  We run in the module, so it cannot be going.
+	 */
+	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, arena_mnt, "arena-dmabuf", O_RDWR, &arena_map_fops);
-	if (IS_ERR(file))
+	if (IS_ERR(file)) {
 		iput(inode);
+		module_put(THIS_MODULE);
+	}
 	return file;
 }
