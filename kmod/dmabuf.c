@@ -21,7 +21,6 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
-#include <linux/file.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -34,7 +33,6 @@ ARENA_IMPORT_NS(DMA_BUF);
 
 struct arena_dmabuf {
 	struct arena_grant *grant;	/* counted */
-	struct file *map_file;		/* counted: its mappings' file (arena_map_file()) */
 	u64 offset;			/* into the grant */
 	u64 size;
 	struct list_head node;		/* on grant->exports */
@@ -242,8 +240,6 @@ static int arena_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_MAYSHARE))	/* MAP_SHARED, even read-only */
 		return -EINVAL;
-	/* A DAX file's mapping, so that even 6.1 maps PMDs (arena_map_file()). */
-	vma_set_file(vma, exp->map_file);
 	arena_grant_get(exp->grant);
 	ret = arena_map_grant(vma, exp->grant, arena_export_start(exp), exp->size, 0);
 	if (ret)
@@ -292,7 +288,6 @@ static void arena_dmabuf_release(struct dma_buf *dmabuf)
 	mutex_unlock(&grant->exports_lock);
 	atomic64_dec(&grant->arena->stats.exported_grants);
 	mutex_destroy(&exp->lock);
-	fput(exp->map_file);
 	kfree(exp);
 	arena_grant_put(grant);
 }
@@ -316,37 +311,32 @@ static const struct dma_buf_ops arena_dmabuf_ops = {
  * @offset: page-aligned offset into the grant
  * @length: a page multiple, or 0 for up to the grant's last whole page
  * @flags: O_CLOEXEC and an O_ACCMODE value
- * @map_file: the file its mappings are to belong to (the export takes the
- *	caller's reference, also on failure)
  *
  * Return: a new file descriptor, or -EINVAL for a bad range, flags or a
  * grant that does not start on a page, or what dma_buf_export() and
  * dma_buf_fd() return.
  */
-int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags,
-		 struct file *map_file)
+int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	u64 whole = round_down(grant->size, PAGE_SIZE);
 	struct arena_dmabuf *exp;
 	struct dma_buf *dmabuf;
-	int fd = -EINVAL;
+	int fd;
 
 	if (flags & ~(O_CLOEXEC | O_ACCMODE) || (flags & O_ACCMODE) == O_ACCMODE)
-		goto put_file;
+		return -EINVAL;
 	if (!PAGE_ALIGNED(grant->offset) || !PAGE_ALIGNED(offset) ||
 	    !PAGE_ALIGNED(length) || offset >= whole)
-		goto put_file;
+		return -EINVAL;
 	if (!length)
 		length = whole - offset;
 	if (length > whole - offset)
-		goto put_file;
+		return -EINVAL;
 
-	fd = -ENOMEM;
 	exp = kzalloc(sizeof(*exp), GFP_KERNEL_ACCOUNT);
 	if (!exp)
-		goto put_file;
-	exp->map_file = map_file;
+		return -ENOMEM;
 	exp->offset = offset;
 	exp->size = length;
 	mutex_init(&exp->lock);
@@ -363,8 +353,7 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags,
 		arena_grant_put(grant);
 		mutex_destroy(&exp->lock);
 		kfree(exp);
-		fd = PTR_ERR(dmabuf);
-		goto put_file;
+		return PTR_ERR(dmabuf);
 	}
 	mutex_lock(&grant->exports_lock);
 	list_add(&exp->node, &grant->exports);
@@ -374,10 +363,6 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags,
 	fd = dma_buf_fd(dmabuf, flags & O_CLOEXEC);
 	if (fd < 0)
 		dma_buf_put(dmabuf);	/* ->release undoes the rest */
-	return fd;
-
-put_file:
-	fput(map_file);
 	return fd;
 }
 

@@ -71,7 +71,6 @@ struct arena_file {
 int arena_inode_init(void);
 void arena_inode_exit(void);
 struct inode *arena_alloc_inode(void);
-struct file *arena_map_file(void);
 
 /* file.c */
 extern struct arena *arena_default;

@@ -263,7 +263,6 @@ static long arena_ioc_free_batch(struct file *file, void __user *uarg, size_t us
 
 static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
 {
-	struct file *map_file;
 	struct arena_grant *grant;
 	struct arena_export e;
 	int ret, fd;
@@ -278,9 +277,7 @@ static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
 	grant = arena_file_grant(file, e.handle);
 	if (!grant)
 		return -ENOENT;
-	map_file = arena_map_file();
-	fd = IS_ERR(map_file) ? PTR_ERR(map_file) :
-	     arena_export(grant, e.offset, e.length, e.flags, map_file);
+	fd = arena_export(grant, e.offset, e.length, e.flags);
 	arena_grant_put(grant);
 	if (fd < 0)
 		return fd;

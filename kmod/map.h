@@ -31,8 +31,7 @@ int arena_map_whole(struct vm_area_struct *vma, struct arena *arena, pgoff_t pgo
 u64 arena_bytes_mapped(struct arena *arena);
 
 /* dmabuf.c */
-int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags,
-		 struct file *map_file);
+int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 int arena_sync_range(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 
 #endif /* ARENA_MAP_H */
