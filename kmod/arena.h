@@ -9,7 +9,8 @@
  *   main        module init: parameters of the default arena, the device
  *   ctl/        control plane: named arenas, netlink, events
  *   file        the /dev/arena file, its handles, ioctls, mmap cookies, info
- *   map         mappings (mmap.c) and dma-bufs (dmabuf.c) of grants
+ *   map         DAX inodes (inode.c), mappings (mmap.c) and dma-bufs
+ *               (dmabuf.c) of grants
  *   grant       grant lifetime: allocation, zeroing, pins, user charges
  *   arena       the registry, the low/full watch, backing chunks (this header)
  *   core/       the allocator core: offsets only, also built natively
@@ -26,6 +27,7 @@
  *                                         or --> arena (whole-arena mapping)
  *
  *   struct arena_dmabuf (an export) ------> grant
+ *                                    and --> its map file --> grant
  *
  * A grant's memory goes back to the allocator, zeroed, only when its last
  * reference drops and no get_user_pages() reference (O_DIRECT in flight, an

@@ -16,11 +16,23 @@
  * The kernel mapping (vmap) of an export within one chunk is the direct
  * map: chunks are lowmem, so the range is already mapped contiguously.
  * One that spans chunks is mapped with vmap().
+ *
+ * An export's mappings belong to a file of its own, its map file, not to
+ * the dma-buf's: the dma-buf's inode is not DAX, and 6.1's mm calls
+ * ->huge_fault only for DAX VMAs.  The dma-buf's ->mmap maps through the
+ * map file and moves the VMA to it (vma_set_file(), as i915 moves its
+ * exports' VMAs to their shmem files).  The map file holds the grant and
+ * knows the export's range, because a mapping holds the file, not the
+ * dma-buf, and remap_file_pages() maps through the file again, maybe after
+ * the dma-buf is gone.  It is opened with the dma-buf's access mode, so
+ * that no mapping made through it may become writable where the dma-buf's
+ * could not.
  */
 
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -33,11 +45,19 @@ ARENA_IMPORT_NS(DMA_BUF);
 
 struct arena_dmabuf {
 	struct arena_grant *grant;	/* counted */
+	struct file *map_file;		/* counted: its mappings' file */
 	u64 offset;			/* into the grant */
 	u64 size;
 	struct list_head node;		/* on grant->exports */
 	struct mutex lock;		/* protects attachments */
 	struct list_head attachments;	/* struct arena_attachment */
+};
+
+/* What an export's map file maps: its private_data. */
+struct arena_map_range {
+	struct arena_grant *grant;	/* counted */
+	u64 start;			/* in the arena's address space */
+	u64 size;
 };
 
 struct arena_attachment {
@@ -233,17 +253,66 @@ static int arena_dmabuf_end_cpu(struct dma_buf *dmabuf, enum dma_data_direction 
 }
 
 /* The dma-buf core has checked the range against the dma-buf's size. */
+static int arena_map_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct arena_map_range *range = file->private_data;
+	unsigned long pages = range->size >> PAGE_SHIFT;
+	int ret;
+
+	if (!(vma->vm_flags & VM_MAYSHARE))	/* MAP_SHARED, even read-only */
+		return -EINVAL;
+	/* The dma-buf core checks this too, remap_file_pages() does not. */
+	if (vma_pages(vma) > pages || vma->vm_pgoff > pages - vma_pages(vma))
+		return -EINVAL;
+	arena_grant_get(range->grant);
+	ret = arena_map_grant(vma, range->grant, range->start, range->size, 0);
+	if (ret)
+		arena_grant_put(range->grant);
+	return ret;
+}
+
+static int arena_map_file_release(struct inode *inode, struct file *file)
+{
+	struct arena_map_range *range = file->private_data;
+
+	arena_grant_put(range->grant);
+	kfree(range);
+	return 0;
+}
+
+static const struct file_operations arena_map_file_fops = {
+	.owner		= THIS_MODULE,
+	.mmap		= arena_map_file_mmap,
+	.release	= arena_map_file_release,
+};
+
+/* The map file of @exp, with one reference, or an ERR_PTR. */
+static struct file *arena_export_map_file(struct arena_dmabuf *exp, u32 flags)
+{
+	struct arena_map_range *range = kmalloc(sizeof(*range), GFP_KERNEL_ACCOUNT);
+	struct file *file;
+
+	if (!range)
+		return ERR_PTR(-ENOMEM);
+	*range = (struct arena_map_range){
+		.grant = exp->grant, .start = arena_export_start(exp), .size = exp->size,
+	};
+	file = arena_map_file(&arena_map_file_fops, range, flags);
+	if (IS_ERR(file))
+		kfree(range);
+	else
+		arena_grant_get(range->grant);
+	return file;
+}
+
 static int arena_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct arena_dmabuf *exp = dmabuf->priv;
 	int ret;
 
-	if (!(vma->vm_flags & VM_MAYSHARE))	/* MAP_SHARED, even read-only */
-		return -EINVAL;
-	arena_grant_get(exp->grant);
-	ret = arena_map_grant(vma, exp->grant, arena_export_start(exp), exp->size, 0);
-	if (ret)
-		arena_grant_put(exp->grant);
+	ret = arena_map_file_mmap(exp->map_file, vma);
+	if (!ret)
+		vma_set_file(vma, exp->map_file);
 	return ret;
 }
 
@@ -288,6 +357,7 @@ static void arena_dmabuf_release(struct dma_buf *dmabuf)
 	mutex_unlock(&grant->exports_lock);
 	atomic64_dec(&grant->arena->stats.exported_grants);
 	mutex_destroy(&exp->lock);
+	fput(exp->map_file);
 	kfree(exp);
 	arena_grant_put(grant);
 }
@@ -313,8 +383,8 @@ static const struct dma_buf_ops arena_dmabuf_ops = {
  * @flags: O_CLOEXEC and an O_ACCMODE value
  *
  * Return: a new file descriptor, or -EINVAL for a bad range, flags or a
- * grant that does not start on a page, or what dma_buf_export() and
- * dma_buf_fd() return.
+ * grant that does not start on a page, -ENOMEM, or what making its map
+ * file, dma_buf_export() and dma_buf_fd() return.
  */
 int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 {
@@ -341,8 +411,13 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	exp->size = length;
 	mutex_init(&exp->lock);
 	INIT_LIST_HEAD(&exp->attachments);
-	arena_grant_get(grant);
 	exp->grant = grant;
+	exp->map_file = arena_export_map_file(exp, flags);
+	if (IS_ERR(exp->map_file)) {
+		fd = PTR_ERR(exp->map_file);
+		goto free_exp;
+	}
+	arena_grant_get(grant);
 
 	info.ops = &arena_dmabuf_ops;
 	info.size = length;
@@ -350,10 +425,10 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	info.priv = exp;
 	dmabuf = dma_buf_export(&info);
 	if (IS_ERR(dmabuf)) {
+		fd = PTR_ERR(dmabuf);
 		arena_grant_put(grant);
-		mutex_destroy(&exp->lock);
-		kfree(exp);
-		return PTR_ERR(dmabuf);
+		fput(exp->map_file);
+		goto free_exp;
 	}
 	mutex_lock(&grant->exports_lock);
 	list_add(&exp->node, &grant->exports);
@@ -363,6 +438,11 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	fd = dma_buf_fd(dmabuf, flags & O_CLOEXEC);
 	if (fd < 0)
 		dma_buf_put(dmabuf);	/* ->release undoes the rest */
+	return fd;
+
+free_exp:
+	mutex_destroy(&exp->lock);
+	kfree(exp);
 	return fd;
 }
 

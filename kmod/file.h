@@ -67,11 +67,6 @@ struct arena_file {
 	struct inode *inode;
 };
 
-/* inode.c */
-int arena_inode_init(void);
-void arena_inode_exit(void);
-struct inode *arena_alloc_inode(void);
-
 /* file.c */
 extern struct arena *arena_default;
 extern const struct file_operations arena_fops;

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pseudo filesystem that arena files' mapping inodes come from: one
- * anonymous inode per open file, marked DAX (see struct arena_file).
+ * The pseudo filesystem that mappings' inodes come from, marked DAX: one
+ * anonymous inode per open /dev/arena file (see struct arena_file), and
+ * one file per dma-buf export for its mappings (arena_map_file()).
  */
 
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
 
-#include "file.h"
+#include "map.h"
 
 #define ARENA_FS_MAGIC	0x6172656e	/* "aren" */
 
@@ -45,4 +48,44 @@ struct inode *arena_alloc_inode(void)
 	if (!IS_ERR(inode))
 		inode->i_flags |= S_DAX;
 	return inode;
+}
+
+/**
+ * arena_map_file() - a file of its own for mappings to belong to
+ * @fops: its operations, owned by this module; ->mmap maps it again (for
+ *	remap_file_pages()), ->release frees @priv
+ * @priv: its private_data
+ * @flags: the O_ACCMODE it is opened with, which bounds what its mappings
+ *	may become (VM_MAYWRITE)
+ *
+ * Its inode is DAX, so that 6.1's mm calls ->huge_fault for its VMAs, and a
+ * character device's, so that the mm does not take it for fsdax and refuse
+ * long-term pins of it.
+ *
+ * Return: the file, with one reference, or an ERR_PTR (@priv is then still
+ * the caller's).
+ */
+struct file *arena_map_file(const struct file_operations *fops, void *priv,
+			    unsigned int flags)
+{
+	struct inode *inode = arena_alloc_inode();
+	struct file *file;
+
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	inode->i_mode = S_IFCHR | 0600;
+	/*
+	 * The final fput() puts the reference of the file's f_op owner, which
+	 * alloc_file_pseudo() does not take (anon_inode_getfile() takes it
+	 * the same way).  We run in the module, so it cannot be going.
+	 */
+	__module_get(fops->owner);
+	file = alloc_file_pseudo(inode, arena_mnt, "arena-export", flags & O_ACCMODE, fops);
+	if (IS_ERR(file)) {
+		module_put(fops->owner);
+		iput(inode);
+		return file;
+	}
+	file->private_data = priv;
+	return file;
 }

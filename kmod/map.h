@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The mapping layer: grants and whole arenas mapped into processes
- * (mmap.c), and grants exported as dma-bufs (dmabuf.c).  It knows VMAs and
+ * The mapping layer: the DAX inodes mappings hang off (inode.c), grants
+ * and whole arenas mapped into processes (mmap.c), and grants exported as
+ * dma-bufs (dmabuf.c).  It knows VMAs and
  * dma-bufs, never the file a mapping came from or what its offset meant.
  */
 #ifndef ARENA_MAP_H
@@ -23,6 +24,13 @@ struct arena_vma {
 	u64 size;
 	pgoff_t pgoff;
 };
+
+/* inode.c */
+int arena_inode_init(void);
+void arena_inode_exit(void);
+struct inode *arena_alloc_inode(void);
+struct file *arena_map_file(const struct file_operations *fops, void *priv,
+			    unsigned int flags);
 
 /* mmap.c */
 int arena_map_grant(struct vm_area_struct *vma, struct arena_grant *grant,

@@ -602,6 +602,67 @@ TEST(exports_are_bounded_by_the_openers_access)
 	EXPECT_EQ(0, as_user(USER_A, ROOMY, write_only_export, OPEN_NODE));
 }
 
+/*
+ * remap_file_pages() maps through the VMA's file again, and an export's
+ * VMAs belong to a file of the export's own, not to the dma-buf: through
+ * that file a read-only export's mapping must stay read-only, a mapping
+ * must outlive the dma-buf and the handle, and no page past the export may
+ * be reached.
+ */
+static int export_remapped(void *arg)
+{
+	struct arena_export rw = { .flags = O_RDWR | O_CLOEXEC };
+	struct arena_export ro = { .flags = O_RDONLY | O_CLOEXEC };
+	int fd = private_buddy(8 * MiB, 0);
+	const size_t len = HPAGE;
+	struct arena_alloc a;
+	char *p, *dro, *drw;
+
+	(void)arg;
+	CHECK(fd >= 0);
+	CHECK(arena_alloc(fd, len, &a) == 0);
+	p = arena_map(fd, a.offset, len);
+	CHECK(p != MAP_FAILED);
+	stamp(p, len, 0x40);
+	rw.handle = ro.handle = a.handle;
+	CHECK(ioctl(fd, ARENA_IOC_EXPORT, &rw) == 0);
+	CHECK(ioctl(fd, ARENA_IOC_EXPORT, &ro) == 0);
+
+	CHECK(mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ro.fd, 0) == MAP_FAILED &&
+	      errno == EACCES);
+	dro = mmap(NULL, len, PROT_READ, MAP_SHARED, ro.fd, 0);
+	CHECK(dro != MAP_FAILED);
+	CHECK(mprotect(dro, len, PROT_READ | PROT_WRITE) && errno == EACCES);
+	/* The mm refuses to remap what is not VM_SHARED; if it ever does not: */
+	if (syscall(__NR_remap_file_pages, dro, len, 0, 0, 0) == 0)
+		CHECK(mprotect(dro, len, PROT_READ | PROT_WRITE) && errno == EACCES);
+	CHECK(stamp_ok(dro, len, 0x40));
+
+	drw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, rw.fd, 0);
+	CHECK(drw != MAP_FAILED);
+	CHECK(close(rw.fd) == 0);
+	CHECK(close(ro.fd) == 0);
+	CHECK(arena_free(fd, a.handle) == 0);
+	CHECK(munmap(p, len) == 0);
+	CHECK(syscall(__NR_remap_file_pages, drw, len, 0, 0, 0) == 0);
+	CHECK(stamp_ok(drw, len, 0x40));
+	CHECK(arena_info(fd).live_grants == 1);
+	/* No page past the export (the failed remap unmaps that page). */
+	CHECK(syscall(__NR_remap_file_pages, drw + len - 4096, 4096, 0, len / 4096, 0) &&
+	      errno == EINVAL);
+	CHECK(stamp_ok(drw, len - 4096, 0x40));
+	CHECK(munmap(drw, len) == 0);
+	CHECK(munmap(dro, len) == 0);
+	CHECK(wait_live(fd, 0));
+	return 0;
+}
+
+TEST(an_export_remapped_keeps_its_access_and_its_bounds)
+{
+	make_open_node();
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, export_remapped, NULL));
+}
+
 /* Shared arenas whose grants would share pages, or skip zeroing, are refused. */
 TEST(isolated_named_arenas_need_whole_zeroed_pages)
 {

@@ -351,6 +351,51 @@ TEST(range_sync_of_a_span_reaches_every_segment)
 	close(fd);
 }
 
+/*
+ * An export's own mmap at a 2 MiB-aligned address (the dma-buf core picks
+ * no address itself) takes a PMD per 2 MiB on every kernel, 6.1 included,
+ * shows the grant's bytes, and holds the grant after the dma-buf is closed.
+ */
+TEST(a_dma_buf_mapping_gets_pmds_and_holds_the_grant)
+{
+	const size_t size = 8 * MiB;
+	int fd = arena_open_buddy(16 * MiB, 0, 0), buf;
+	uint64_t pmd_before;
+	struct arena_alloc a;
+	char *p, *hint, *d;
+	size_t i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, size, &a));
+	p = arena_map(fd, a.offset, size);
+	ASSERT_NE(MAP_FAILED, p);
+	stamp(p, size, 0x707);
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	hint = mmap(NULL, size + HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hint);
+	munmap(hint, size + HPAGE);
+	hint = (char *)(((uintptr_t)hint + HPAGE - 1) & ~(HPAGE - 1));
+	pmd_before = arena_info(fd).pmd_faults;
+	d = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, buf, 0);
+	ASSERT_NE(MAP_FAILED, d) TH_LOG("%s", strerror(errno));
+	for (i = 0; i < size; i += HPAGE)
+		((volatile char *)d)[i] = p[i];
+	/* A kernel whose mm cannot take PMDs from arena says so (features). */
+	EXPECT_EQ(arena_info(fd).features & ARENA_FEATURE_PMD_MAP ? size / HPAGE : 0,
+		  arena_info(fd).pmd_faults - pmd_before);
+	EXPECT_TRUE(stamp_ok(d, size, 0x707));
+	/* The mapping, not the dma-buf, holds the grant now. */
+	close(buf);
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	EXPECT_EQ(0, munmap(p, size));
+	EXPECT_EQ(1, arena_info(fd).live_grants);
+	EXPECT_TRUE(stamp_ok(d, size, 0x707));
+	EXPECT_EQ(0, munmap(d, size));
+	EXPECT_TRUE(wait_live(fd, 0));
+	close(fd);
+}
+
 TEST(range_sync_moves_only_its_range)
 {
 	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, imp;
