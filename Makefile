@@ -38,7 +38,7 @@ CLANG		?= clang
 # libarena: a shared library (versioned soname, only the API exported), a
 # static one and a pkg-config file.
 LIB_DIR		:= $(BUILD)/userlib
-LIB_VERSION	:= 0.3.0
+LIB_VERSION	:= 0.4.0
 LIB_SONAME	:= libarena.so.0
 LIB_SRCS	:= $(wildcard userlib/*.c)
 LIB_OBJS	:= $(patsubst userlib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))
@@ -99,6 +99,10 @@ module:
 	@# The KUnit module exists where the kernel has CONFIG_KUNIT.
 	@if [ -e $(MOD_DIR)/kmod/arena_kunit.ko ]; then \
 		cp $(MOD_DIR)/kmod/arena_kunit.ko $(BUILD)/arena_kunit-$(KVER).ko; fi
+	@# The dma-buf heap companion exists where the kernel exports dma_heap_add().
+	@rm -f $(BUILD)/arena_heap-$(KVER).ko
+	@if [ -e $(MOD_DIR)/kmod/arena_heap.ko ]; then \
+		cp $(MOD_DIR)/kmod/arena_heap.ko $(BUILD)/arena_heap-$(KVER).ko; fi
 
 # The selftests' dma-buf importer, a test-only module, for the same KVER.
 IMPORTER_DIR	:= $(BUILD)/importer-$(KVER)
@@ -126,8 +130,9 @@ $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/ar
 		-Iuserlib/arenactl -o $@ $< -lpthread $(LDLIBS)
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
-$(SELFTEST_DIR)/arenactl_test $(SELFTEST_DIR)/faults_test $(SELFTEST_DIR)/hostile_test \
-	$(SELFTEST_DIR)/netlink_test $(SELFTEST_DIR)/stress_test: LDLIBS += -lmnl
+$(SELFTEST_DIR)/arenactl_test $(SELFTEST_DIR)/faults_test $(SELFTEST_DIR)/heap_test \
+	$(SELFTEST_DIR)/hostile_test $(SELFTEST_DIR)/netlink_test \
+	$(SELFTEST_DIR)/stress_test: LDLIBS += -lmnl
 $(SELFTEST_DIR)/libarena_test $(SELFTEST_DIR)/libarena_threads_test: LDLIBS += $(LIB_LINK)
 $(SELFTEST_DIR)/libarena_test $(SELFTEST_DIR)/libarena_threads_test: $(LIB_SO)
 

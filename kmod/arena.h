@@ -7,7 +7,7 @@
  * upward):
  *
  *   main        module init: parameters of the default arena, the device
- *   ctl/        control plane: named arenas, netlink, events
+ *   ctl/        control plane: named arenas, netlink, events, dma-buf heaps
  *   file        the /dev/arena file, its handles, ioctls, mmap cookies, info
  *   map         DAX inodes (inode.c), mappings (mmap.c) and dma-bufs
  *               (dmabuf.c) of grants
@@ -83,8 +83,8 @@ struct arena {
 	u32 id;				/* registry.c: from 1; 0 while unregistered */
 	u32 kind;			/* ARENA_KIND_* */
 	char name[ARENA_NAME_MAX];	/* named arenas */
-	struct {			/* named arenas: who may open the node */
-		kuid_t uid;		/* (ctl/named.c), reported by netlink */
+	struct {			/* who may open the node (ctl/named.c) */
+		kuid_t uid;		/* reported by netlink for named arenas */
 		kgid_t gid;
 		umode_t mode;
 	} perm;
@@ -102,6 +102,7 @@ struct arena {
 	 * are whole zeroed pages charged to the holder's RLIMIT_MEMLOCK.
 	 */
 	bool one_domain;
+	bool dma_heap;			/* named: served as a dma-buf heap (ctl/heap.c) */
 	bool page_grants;		/* a grant of whole pages starts on a page */
 	u64 slot_size, slot_count, align;	/* FIXED geometry, as made */
 	u64 min_block, max_block;		/* BUDDY geometry, as made */

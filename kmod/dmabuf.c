@@ -376,37 +376,37 @@ static const struct dma_buf_ops arena_dmabuf_ops = {
 };
 
 /**
- * arena_export() - export whole pages of @grant as a dma-buf
+ * arena_export_dmabuf() - export whole pages of @grant as a dma-buf
  * @grant: the grant; the dma-buf takes its own reference
  * @offset: page-aligned offset into the grant
  * @length: a page multiple, or 0 for up to the grant's last whole page
  * @flags: O_CLOEXEC and an O_ACCMODE value
  *
- * Return: a new file descriptor, or -EINVAL for a bad range, flags or a
+ * Return: the dma-buf, or ERR_PTR(): -EINVAL for a bad range, flags or a
  * grant that does not start on a page, -ENOMEM, or what making its map
- * file, dma_buf_export() and dma_buf_fd() return.
+ * file and dma_buf_export() return.
  */
-int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
+struct dma_buf *arena_export_dmabuf(struct arena_grant *grant, u64 offset, u64 length,
+				    u32 flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	u64 whole = round_down(grant->size, PAGE_SIZE);
 	struct arena_dmabuf *exp;
 	struct dma_buf *dmabuf;
-	int fd;
 
 	if (flags & ~(O_CLOEXEC | O_ACCMODE) || (flags & O_ACCMODE) == O_ACCMODE)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (!PAGE_ALIGNED(grant->offset) || !PAGE_ALIGNED(offset) ||
 	    !PAGE_ALIGNED(length) || offset >= whole)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	if (!length)
 		length = whole - offset;
 	if (length > whole - offset)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 
 	exp = kzalloc(sizeof(*exp), GFP_KERNEL_ACCOUNT);
 	if (!exp)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	exp->offset = offset;
 	exp->size = length;
 	mutex_init(&exp->lock);
@@ -414,7 +414,7 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	exp->grant = grant;
 	exp->map_file = arena_export_map_file(exp, flags);
 	if (IS_ERR(exp->map_file)) {
-		fd = PTR_ERR(exp->map_file);
+		dmabuf = ERR_CAST(exp->map_file);
 		goto free_exp;
 	}
 	arena_grant_get(grant);
@@ -425,7 +425,6 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	info.priv = exp;
 	dmabuf = dma_buf_export(&info);
 	if (IS_ERR(dmabuf)) {
-		fd = PTR_ERR(dmabuf);
 		arena_grant_put(grant);
 		fput(exp->map_file);
 		goto free_exp;
@@ -434,15 +433,34 @@ int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
 	list_add(&exp->node, &grant->exports);
 	mutex_unlock(&grant->exports_lock);
 	atomic64_inc(&grant->arena->stats.exported_grants);
-
-	fd = dma_buf_fd(dmabuf, flags & O_CLOEXEC);
-	if (fd < 0)
-		dma_buf_put(dmabuf);	/* ->release undoes the rest */
-	return fd;
+	return dmabuf;
 
 free_exp:
 	mutex_destroy(&exp->lock);
 	kfree(exp);
+	return dmabuf;
+}
+
+/**
+ * arena_export() - ARENA_IOC_EXPORT: export whole pages of @grant as a dma-buf
+ * @grant: the grant; the dma-buf takes its own reference
+ * @offset: page-aligned offset into the grant
+ * @length: a page multiple, or 0 for up to the grant's last whole page
+ * @flags: O_CLOEXEC and an O_ACCMODE value
+ *
+ * Return: a new file descriptor, or what arena_export_dmabuf() and
+ * dma_buf_fd() return.
+ */
+int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags)
+{
+	struct dma_buf *dmabuf = arena_export_dmabuf(grant, offset, length, flags);
+	int fd;
+
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	fd = dma_buf_fd(dmabuf, flags & O_CLOEXEC);
+	if (fd < 0)
+		dma_buf_put(dmabuf);	/* ->release undoes the rest */
 	return fd;
 }
 

@@ -20,6 +20,13 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/* dma-buf heaps from a module (kmod/ctl/heap.c), where kmod/Kbuild found them. */
+#ifdef ARENA_HAVE_DMA_HEAP
+#define ARENA_DMA_HEAP_FEATURE	ARENA_FEATURE_DMA_HEAP
+#else
+#define ARENA_DMA_HEAP_FEATURE	0
+#endif
+
 /*
  * Whether mappings can get PMDs at all.  On 6.1 the mm calls ->huge_fault
  * only for DAX VMAs, and the S_DAX that arena's inodes carry counts only

@@ -78,6 +78,10 @@ static int __init arena_make_default(void)
 		       default_size, extack._msg ?: "error", PTR_ERR(arena));
 		return PTR_ERR(arena);
 	}
+	/* Who may use it other than through its node (its dma-buf heap). */
+	arena->perm.uid = GLOBAL_ROOT_UID;
+	arena->perm.gid = GLOBAL_ROOT_GID;
+	arena->perm.mode = dev_mode;
 	ret = arena_register(arena);
 	if (ret) {
 		arena_put(arena);
@@ -180,4 +184,4 @@ module_exit(arena_exit);
 MODULE_DESCRIPTION("Huge-page-backed, physically contiguous memory arenas");
 MODULE_AUTHOR("The arena developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.3.0");	/* with libarena and DKMS: see the Makefile */
+MODULE_VERSION("0.4.0");	/* with libarena and DKMS: see the Makefile */

@@ -10,6 +10,8 @@
 
 #include "grant.h"
 
+struct dma_buf;
+
 /*
  * One per VMA, so that fork, split and mremap copies are counted apart.  A
  * VMA maps [start, start + size) of the arena's address space, the first
@@ -39,6 +41,8 @@ int arena_map_whole(struct vm_area_struct *vma, struct arena *arena, pgoff_t pgo
 u64 arena_bytes_mapped(struct arena *arena);
 
 /* dmabuf.c */
+struct dma_buf *arena_export_dmabuf(struct arena_grant *grant, u64 offset, u64 length,
+				    u32 flags);
 int arena_export(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 int arena_sync_range(struct arena_grant *grant, u64 offset, u64 length, u32 flags);
 

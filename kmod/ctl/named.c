@@ -107,21 +107,32 @@ static bool named_node_current(const struct arena_named *named, const struct ino
 	return inode->i_nlink && timespec64_compare(&changed, &named->made) >= 0;
 }
 
-/* The arena's own permission check, wherever its node lies. */
-static int named_may_open(const struct arena_named *named, const struct file *file)
+/**
+ * arena_may_use() - the arena's own permission check, wherever its node lies
+ * @arena: a named arena, or the default arena (whose perm is its node's)
+ * @want: MAY_READ and MAY_WRITE
+ *
+ * Return: 0, or -EACCES if the arena's owner, group and mode refuse the
+ * caller.
+ */
+int arena_may_use(const struct arena *arena, int want)
 {
-	int want = (file->f_mode & FMODE_READ ? MAY_READ : 0) |
-		   (file->f_mode & FMODE_WRITE ? MAY_WRITE : 0);
-	umode_t mode = named->arena->perm.mode;
+	umode_t mode = arena->perm.mode;
 
 	/* As generic_permission() does with an inode's: owner, group, others. */
-	if (uid_eq(current_fsuid(), named->arena->perm.uid))
+	if (uid_eq(current_fsuid(), arena->perm.uid))
 		mode >>= 6;
-	else if (in_group_p(named->arena->perm.gid))
+	else if (in_group_p(arena->perm.gid))
 		mode >>= 3;
 	if (!(want & ~mode & 7) || capable(CAP_DAC_OVERRIDE))
 		return 0;
 	return -EACCES;
+}
+
+static int named_may_open(const struct arena_named *named, const struct file *file)
+{
+	return arena_may_use(named->arena, (file->f_mode & FMODE_READ ? MAY_READ : 0) |
+					   (file->f_mode & FMODE_WRITE ? MAY_WRITE : 0));
 }
 
 /**
@@ -204,13 +215,43 @@ struct arena *arena_named_find(const char *name)
 }
 
 /**
+ * arena_named_heap_arena() - the arena a named arena's dma-buf heap serves
+ * @name: the heap's arena's name
+ * @want: MAY_READ and MAY_WRITE, from the buffer's access mode
+ *
+ * The heap outlives its arena (dma-buf heaps cannot be removed), so each
+ * allocation looks the name up again: a removed arena's heap serves
+ * nothing, and one made again under the name with ARENA_A_DMA_HEAP is
+ * served by the same heap.
+ *
+ * Return: the arena with a reference, or ERR_PTR(): -ENODEV if no arena of
+ * that name is served as a heap, -EACCES if its owner, group and mode
+ * refuse the caller (whatever the heap node's own mode).
+ */
+struct arena *arena_named_heap_arena(const char *name, int want)
+{
+	struct arena_named *named;
+	struct arena *arena;
+	int ret = -ENODEV;
+
+	mutex_lock(&named_lock);
+	named = named_lookup(name, 0);
+	if (named && !named->removed && named->arena->dma_heap)
+		ret = arena_may_use(named->arena, want);
+	if (!ret) {
+		arena = named->arena;
+		arena_get(arena);
+	}
+	mutex_unlock(&named_lock);
+	return ret ? ERR_PTR(ret) : arena;
+}
+
+/**
  * arena_named_create() - make a named arena and its device node
  * @c: the geometry
  * @name: [a-z0-9_-]{1,31}
- * @uid: owner of the node
- * @gid: group of the node
- * @mode: permission bits of the node
- * @one_domain: its holders are one trust domain (see arena_create())
+ * @opts: its node's owner, group and mode, whether its holders are one
+ *	trust domain and whether it is served as a dma-buf heap
  * @extack: receives the reason for a failure, or NULL
  *
  * Return: the arena with a reference for the caller (a concurrent removal
@@ -219,7 +260,7 @@ struct arena *arena_named_find(const char *name)
  * returns.
  */
 struct arena *arena_named_create(const struct arena_create *c, const char *name,
-				 kuid_t uid, kgid_t gid, umode_t mode, bool one_domain,
+				 const struct arena_named_opts *opts,
 				 struct netlink_ext_ack *extack)
 {
 	struct arena_named *named;
@@ -254,15 +295,16 @@ struct arena *arena_named_create(const struct arena_create *c, const char *name,
 		ret = ret == -EBUSY ? -ENOSPC : ret;
 		goto put_device;
 	}
-	arena = arena_create(c, ARENA_KIND_NAMED, one_domain, extack);
+	arena = arena_create(c, ARENA_KIND_NAMED, opts->one_domain, extack);
 	if (IS_ERR(arena)) {
 		ret = PTR_ERR(arena);
 		goto erase_minor;
 	}
 	strscpy(arena->name, name, sizeof(arena->name));
-	arena->perm.uid = uid;
-	arena->perm.gid = gid;
-	arena->perm.mode = mode;
+	arena->perm.uid = opts->uid;
+	arena->perm.gid = opts->gid;
+	arena->perm.mode = opts->mode;
+	arena->dma_heap = opts->dma_heap;
 	named->arena = arena;
 	/* Before the node exists, so that the node is never older. */
 	ktime_get_coarse_real_ts64(&named->made);

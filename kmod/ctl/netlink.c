@@ -39,6 +39,7 @@ static const struct nla_policy arena_new_policy[ARENA_A_MAX + 1] = {
 	[ARENA_A_DEV_GID]	= { .type = NLA_U32 },
 	[ARENA_A_DEV_MODE]	= NLA_POLICY_MAX(NLA_U32, 0777),
 	[ARENA_A_ONE_DOMAIN]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[ARENA_A_DMA_HEAP]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy arena_del_policy[ARENA_A_MAX + 1] = {
@@ -94,6 +95,7 @@ static int arena_nl_fill_ident(struct sk_buff *skb, struct arena *arena)
 	    (named && nla_put_u32(skb, ARENA_A_DEV_GID,
 				  from_kgid_munged(&init_user_ns, arena->perm.gid))) ||
 	    (named && nla_put_u32(skb, ARENA_A_DEV_MODE, arena->perm.mode)) ||
+	    (named && nla_put_u8(skb, ARENA_A_DMA_HEAP, arena->dma_heap)) ||
 	    nla_put_u32(skb, ARENA_A_OWNER_UID, from_kuid_munged(&init_user_ns, arena->owner)) ||
 	    nla_put_u32(skb, ARENA_A_OWNER_PID, arena->owner_pid))
 		return -EMSGSIZE;
@@ -243,21 +245,22 @@ static u64 get_u64(struct genl_info *info, int type)
  * arena_nl_new() - ARENA_CMD_NEW: make a named arena (CAP_SYS_ADMIN)
  * @skb: the request
  * @info: its attributes: name, mode and geometry, node owner and mode,
- *	whether its holders are one trust domain
+ *	whether its holders are one trust domain, whether it is a dma-buf heap
  *
  * The new arena is sent back; if that fails it is removed again, so that
  * a caller told of a failure never finds it made.
  *
- * Return: 0, -EPERM, -EINVAL, -EEXIST, -ENOSPC, or an error of
- * arena_create(); every refusal carries an extended-ack message.
+ * Return: 0, -EPERM, -EINVAL, -EEXIST, -ENOSPC, -EOPNOTSUPP for a heap
+ * this kernel or module set cannot serve, or an error of arena_create()
+ * or of adding the heap; every refusal carries an extended-ack message.
  */
 static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 	struct arena_create c = { .node = ARENA_NODE_LOCAL };
-	kuid_t uid = GLOBAL_ROOT_UID;
-	kgid_t gid = GLOBAL_ROOT_GID;
-	umode_t mode = 0600;
+	struct arena_named_opts o = {
+		.uid = GLOBAL_ROOT_UID, .gid = GLOBAL_ROOT_GID, .mode = 0600,
+	};
 	struct arena *arena;
 	int err;
 
@@ -282,28 +285,36 @@ static int arena_nl_new(struct sk_buff *skb, struct genl_info *info)
 	c.slot_count = get_u64(info, ARENA_A_SLOT_COUNT);
 	c.align = get_u64(info, ARENA_A_ALIGN);
 	if (a[ARENA_A_DEV_UID]) {
-		uid = make_kuid(current_user_ns(), nla_get_u32(a[ARENA_A_DEV_UID]));
-		if (!uid_valid(uid)) {
+		o.uid = make_kuid(current_user_ns(), nla_get_u32(a[ARENA_A_DEV_UID]));
+		if (!uid_valid(o.uid)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a[ARENA_A_DEV_UID], "no such uid here");
 			return -EINVAL;
 		}
 	}
 	if (a[ARENA_A_DEV_GID]) {
-		gid = make_kgid(current_user_ns(), nla_get_u32(a[ARENA_A_DEV_GID]));
-		if (!gid_valid(gid)) {
+		o.gid = make_kgid(current_user_ns(), nla_get_u32(a[ARENA_A_DEV_GID]));
+		if (!gid_valid(o.gid)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, a[ARENA_A_DEV_GID], "no such gid here");
 			return -EINVAL;
 		}
 	}
 	if (a[ARENA_A_DEV_MODE])
-		mode = nla_get_u32(a[ARENA_A_DEV_MODE]);
+		o.mode = nla_get_u32(a[ARENA_A_DEV_MODE]);
+	o.one_domain = a[ARENA_A_ONE_DOMAIN] && nla_get_u8(a[ARENA_A_ONE_DOMAIN]);
+	o.dma_heap = a[ARENA_A_DMA_HEAP] && nla_get_u8(a[ARENA_A_DMA_HEAP]);
+	if (o.dma_heap) {
+		err = arena_heap_ready(info->extack);
+		if (err)
+			return err;
+	}
 
-	arena = arena_named_create(&c, nla_data(a[ARENA_A_NAME]), uid, gid, mode,
-				   a[ARENA_A_ONE_DOMAIN] && nla_get_u8(a[ARENA_A_ONE_DOMAIN]),
-				   info->extack);
+	arena = arena_named_create(&c, nla_data(a[ARENA_A_NAME]), &o, info->extack);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
-	err = arena_nl_reply(arena, info);
+	/* A heap, once added, stays: so it comes after the arena, which may fail. */
+	err = o.dma_heap ? arena_heap_expose(arena->name, info->extack) : 0;
+	if (!err)
+		err = arena_nl_reply(arena, info);
 	/* A caller told of a failure must not find the arena made anyway. */
 	if (err)
 		arena_named_delete(NULL, arena->id, NULL);

@@ -111,6 +111,7 @@ struct named {
 	uint32_t dev_mode;		/* 0: 0666 */
 	uint32_t dev_uid, dev_gid;
 	uint8_t one_domain;
+	uint8_t dma_heap;		/* served as /dev/dma_heap/arena-<name> */
 };
 
 /*
@@ -157,6 +158,8 @@ static inline void named_fill(struct nlmsghdr *nlh, uint8_t cmd, const void *arg
 		mnl_attr_put_u32(nlh, ARENA_A_DEV_GID, n->dev_gid);
 		if (n->one_domain)
 			mnl_attr_put_u8(nlh, ARENA_A_ONE_DOMAIN, 1);
+		if (n->dma_heap)
+			mnl_attr_put_u8(nlh, ARENA_A_DMA_HEAP, 1);
 	}
 }
 

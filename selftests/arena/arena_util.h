@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/arena.h>
@@ -311,6 +312,33 @@ static inline int wait_only_default(void)
 	(_##fixture##_##test##_object.timeout = (secs))
 
 /* Write @s to the file @path (a sysctl, a cgroup knob); 0 or -errno. */
+/*
+ * MAP_SHARED of @fd (a dma-buf: its core places nothing) at a 2 MiB-aligned
+ * address, as abi.rst tells users to: a free range with room to align in
+ * is found, let go, and mapped at its first 2 MiB boundary.
+ */
+static inline void *map_pmd_aligned(int fd, size_t len)
+{
+	char *hint = mmap(NULL, len + HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (hint == MAP_FAILED)
+		return MAP_FAILED;
+	munmap(hint, len + HPAGE);
+	hint = (char *)(((uintptr_t)hint + HPAGE - 1) & ~(HPAGE - 1));
+	return mmap(hint, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+}
+
+/* Whether the running kernel is @major.@minor or later. */
+static inline int kernel_at_least(unsigned int major, unsigned int minor)
+{
+	struct utsname u;
+	unsigned int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &ma, &mi) != 2)
+		return 0;
+	return ma > major || (ma == major && mi >= minor);
+}
+
 static inline int write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret;

@@ -298,6 +298,20 @@ TEST_F_TIMEOUT(timed, errors, 60)
 	EXPECT_EQ(1, ctl(&r, AS_US, "create", "bad", "--size", "2M", "--perm", "01777"));
 	EXPECT_NE(NULL, strstr(r.err, "create: Numerical result out of range: integer out of range"))
 		TH_LOG("%s", r.err);
+	/*
+	 * A dma-buf heap: refused before anything is made, where the kernel
+	 * takes no heap from a module, and where arena_heap.ko (never loaded
+	 * in these lanes: it could not be unloaded) is missing.
+	 */
+	fd = arena_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, ctl(&r, AS_US, "create", "heapless", "--size", "2M", "--dma-heap"));
+	EXPECT_NE(NULL, strstr(r.err, arena_info(fd).features & ARENA_FEATURE_DMA_HEAP ?
+			       "Operation not supported: arena_heap.ko is not loaded: load it first" :
+			       "Operation not supported: this kernel takes no dma-buf heap from a module"))
+		TH_LOG("%s", r.err);
+	EXPECT_EQ(1, ctl(&r, AS_US, "show", "heapless"));
+	close(fd);
 	EXPECT_EQ(1, ctl(&r, AS_US, "create", "bad", "--size", "2M", "--node", "4000"));
 	EXPECT_NE(NULL, strstr(r.err, "no such NUMA node online")) TH_LOG("%s", r.err);
 	EXPECT_EQ(1, ctl(&r, AS_US, "show", "bad"));

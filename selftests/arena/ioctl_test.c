@@ -44,7 +44,10 @@ TEST(info_of_fresh_file_is_default_arena)
 		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
 		  ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC | ARENA_FEATURE_NETLINK |
 		  ARENA_FEATURE_ISOLATION | ARENA_FEATURE_SHARE_LIMIT |
-		  ARENA_FEATURE_BIG_GRANTS | ARENA_FEATURE_CONTIG, info.features);
+		  ARENA_FEATURE_BIG_GRANTS | ARENA_FEATURE_CONTIG,
+		  info.features & ~ARENA_FEATURE_DMA_HEAP);
+	/* Heaps come from modules where the kernel exports dma_heap_add(): 6.16 on. */
+	EXPECT_EQ(kernel_at_least(6, 16), !!(info.features & ARENA_FEATURE_DMA_HEAP));
 	EXPECT_NE(0, info.id);
 	EXPECT_EQ(ARENA_KIND_DEFAULT, info.kind);
 	close(fd);

@@ -362,7 +362,7 @@ TEST(a_dma_buf_mapping_gets_pmds_and_holds_the_grant)
 	int fd = arena_open_buddy(16 * MiB, 0, 0), buf;
 	uint64_t pmd_before;
 	struct arena_alloc a;
-	char *p, *hint, *d;
+	char *p, *d;
 	size_t i;
 
 	ASSERT_LE(0, fd);
@@ -372,12 +372,8 @@ TEST(a_dma_buf_mapping_gets_pmds_and_holds_the_grant)
 	stamp(p, size, 0x707);
 	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
 	ASSERT_LE(0, buf);
-	hint = mmap(NULL, size + HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, hint);
-	munmap(hint, size + HPAGE);
-	hint = (char *)(((uintptr_t)hint + HPAGE - 1) & ~(HPAGE - 1));
 	pmd_before = arena_info(fd).pmd_faults;
-	d = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, buf, 0);
+	d = map_pmd_aligned(buf, size);
 	ASSERT_NE(MAP_FAILED, d) TH_LOG("%s", strerror(errno));
 	for (i = 0; i < size; i += HPAGE)
 		((volatile char *)d)[i] = p[i];

@@ -175,7 +175,7 @@ TEST_F(vgem, a_64_mib_export_is_one_buffer_to_vgem_and_the_importer)
 	struct arena_alloc a;
 	uint32_t gem;
 	void *theirs;
-	char *hint, *d;
+	char *d;
 	size_t i;
 
 	ASSERT_EQ(0, arena_alloc(self->fd, size, &a)) TH_LOG("the default arena is not free");
@@ -192,13 +192,9 @@ TEST_F(vgem, a_64_mib_export_is_one_buffer_to_vgem_and_the_importer)
 	close(theirs_fd);
 	EXPECT_EQ(0, gem_close(self->card, gem));
 
-	/* mmap of the dma-buf itself, at an aligned hint (abi.rst). */
-	hint = mmap(NULL, size + HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, hint);
-	munmap(hint, size + HPAGE);
-	hint = (char *)(((uintptr_t)hint + HPAGE - 1) & ~(HPAGE - 1));
+	/* mmap of the dma-buf itself, at an aligned address (abi.rst). */
 	pmd_before = arena_info(self->fd).pmd_faults;
-	d = mmap(hint, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, dmabuf, 0);
+	d = map_pmd_aligned(dmabuf, size);
 	ASSERT_NE(MAP_FAILED, d) TH_LOG("%s", strerror(errno));
 	for (i = 0; i < size; i += HPAGE)
 		((volatile char *)d)[i] = ((char *)w)[i];

@@ -98,6 +98,13 @@ struct arena_create {
 #define ARENA_FEATURE_BIG_GRANTS	_BITULL(14)
 /* ARENA_ALLOC_CONTIG and arena_info.contig_offset: ERANGE above a chunk. */
 #define ARENA_FEATURE_CONTIG		_BITULL(15)
+/*
+ * Arenas as dma-buf heaps through the companion module arena_heap.ko
+ * (kernels whose dma_heap_add() modules may call, 6.16 on): the default
+ * arena as /dev/dma_heap/arena, named arenas made with ARENA_A_DMA_HEAP as
+ * /dev/dma_heap/arena-<name>.
+ */
+#define ARENA_FEATURE_DMA_HEAP		_BITULL(16)
 
 /* ARENA_IOC_INFO: the geometry and counters of the file's arena. */
 struct arena_info {
@@ -315,6 +322,7 @@ enum arena_attr {
 	ARENA_A_STATS,		/* nest: ARENA_S_* */
 	ARENA_A_EVENT,		/* u32: enum arena_event_kind */
 	ARENA_A_ONE_DOMAIN,	/* u8: 1 if its holders are one trust domain */
+	ARENA_A_DMA_HEAP,	/* u8: 1 to serve it as /dev/dma_heap/arena-<name> */
 	__ARENA_A_MAX,
 };
 

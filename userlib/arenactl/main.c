@@ -222,7 +222,7 @@ static const char create_help[] =
 	"                        [--slot-size SIZE --slots N [--align SIZE]]\n"
 	"                        [--mode buddy|fixed] [--node N] [--chunk-order N]\n"
 	"                        [--flags FLAG[,FLAG...]] [--owner USER] [--group GROUP]\n"
-	"                        [--perm MODE] [--one-domain]\n"
+	"                        [--perm MODE] [--one-domain] [--dma-heap]\n"
 	"Make a named arena and its device node /dev/arenas/NAME (needs CAP_SYS_ADMIN).\n"
 	"A buddy arena takes --size (and --min-block, default 4K); a fixed one\n"
 	"--slot-size and --slots (and --align, default 4K).  SIZE takes K, M, G, T.\n"
@@ -230,7 +230,9 @@ static const char create_help[] =
 	"The node belongs to --owner and --group (default root) with --perm (0600).\n"
 	"Its holders are isolated from each other (each sees only its own grants)\n"
 	"unless --one-domain declares them one trust domain, which allows mapping\n"
-	"the whole arena, skip-zeroing and blocks or slots smaller than a page.\n";
+	"the whole arena, skip-zeroing and blocks or slots smaller than a page.\n"
+	"--dma-heap also serves it as the dma-buf heap /dev/dma_heap/arena-NAME\n"
+	"(kernels from 6.16, through arena_heap.ko, which cannot be unloaded).\n";
 
 /* Options are read before the kernel is asked anything: usage errors exit 2. */
 static int cmd_create(int argc, char **argv)
@@ -249,6 +251,7 @@ static int cmd_create(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "perm", required_argument, NULL, 'p' },
 		{ "one-domain", no_argument, NULL, 'D' },
+		{ "dma-heap", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -310,6 +313,9 @@ static int cmd_create(int argc, char **argv)
 			break;
 		case 'D':
 			mnl_attr_put_u8(nlh, ARENA_A_ONE_DOMAIN, 1);
+			break;
+		case 'H':
+			mnl_attr_put_u8(nlh, ARENA_A_DMA_HEAP, 1);
 			break;
 		case 'h':
 			fputs(create_help, stdout);
