@@ -252,7 +252,6 @@ static int arena_dmabuf_end_cpu(struct dma_buf *dmabuf, enum dma_data_direction 
 	return 0;
 }
 
-/* The dma-buf core has checked the range against the dma-buf's size. */
 static int arena_map_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct arena_map_range *range = file->private_data;

@@ -2,8 +2,8 @@
 /*
  * The mapping layer: the DAX inodes mappings hang off (inode.c), grants
  * and whole arenas mapped into processes (mmap.c), and grants exported as
- * dma-bufs (dmabuf.c).  It knows VMAs and
- * dma-bufs, never the file a mapping came from or what its offset meant.
+ * dma-bufs (dmabuf.c).  It knows VMAs and dma-bufs, never the file a
+ * mapping came from or what its offset meant.
  */
 #ifndef ARENA_MAP_H
 #define ARENA_MAP_H

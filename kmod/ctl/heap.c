@@ -16,8 +16,8 @@
  *
  * An allocation is checked against the arena's own owner, group and mode,
  * as opening its node would be, whatever mode the heap's node has: the
- * core makes it root's, 0600, and a udev rule widening the nodes in /dev/dma_heap
- * must not widen who may use an arena.
+ * core makes it root's, 0600, and a udev rule widening the nodes in
+ * /dev/dma_heap must not widen who may use an arena.
  */
 
 #include <linux/dma-buf.h>
@@ -127,12 +127,11 @@ int arena_heap_ready(struct netlink_ext_ack *extack)
  */
 int arena_heap_expose(const char *name, struct netlink_ext_ack *extack)
 {
-	int (*add)(const char *arena_name) = READ_ONCE(arena_heap_add);
-	int ret;
+	int ret = arena_heap_ready(extack);
 
-	if (!add)
-		return arena_heap_ready(extack);
-	ret = add(name);
+	if (ret)
+		return ret;
+	ret = READ_ONCE(arena_heap_add)(name);
 	if (ret)
 		NL_SET_ERR_MSG(extack,
 			       "cannot add its dma-buf heap (is arena-<name> another heap's?)");
