@@ -392,6 +392,117 @@ TEST(a_dma_buf_mapping_gets_pmds_and_holds_the_grant)
 	close(fd);
 }
 
+static int pin_import(int imp, int buf, uint64_t offset, uint64_t length, uint32_t *nents)
+{
+	struct arena_importer_pin pin = { .fd = buf, .offset = offset, .length = length };
+
+	if (ioctl(imp, ARENA_IMPORTER_ATTACH_PINNED, &pin))
+		return -errno;
+	*nents = pin.nents;
+	return 0;
+}
+
+/*
+ * What an RDMA NIC with dma-buf memory regions (mlx5, efa, irdma, bnxt_re)
+ * does to an export at ibv_reg_dmabuf_mr: the importer's pinned mode takes
+ * ib_umem_dmabuf_get_pinned()'s steps.  Small and big exports: the region's
+ * DMA segments are reported, the device writes through them, and once the
+ * dma-buf fd, the handle and the mapping are gone the pinned attachment
+ * alone holds the grant (its memory never granted again) until the region
+ * is deregistered (DETACH); then it comes back zeroed.
+ */
+TEST(a_pinned_import_holds_small_and_big_exports_like_an_rdma_mr)
+{
+	const uint64_t sizes[] = { 64 * KiB, 8 * MiB };
+	int imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	unsigned int k;
+
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		const uint64_t size = sizes[k], arena_size = 16 * MiB;
+		int fd = arena_open_buddy(arena_size, 0, 0), buf;
+		uint64_t chunk, most;
+		struct arena_alloc a;
+		uint32_t nents = 0;
+		uint8_t *p;
+
+		ASSERT_LE(0, fd);
+		chunk = arena_info(fd).chunk_size;
+		ASSERT_EQ(0, arena_alloc(fd, size, &a));
+		p = arena_map(fd, a.offset, size);
+		ASSERT_NE(MAP_FAILED, p);
+		memset(p, 0x5a, size);
+		buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+		ASSERT_LE(0, buf);
+
+		/* A region inside one page, then the whole export. */
+		ASSERT_EQ(0, pin_import(imp, buf, 4096 + 100, 200, &nents));
+		EXPECT_EQ(1, nents);
+		EXPECT_EQ(-EBUSY, pin_import(imp, buf, 0, size, &nents));
+		ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+		ASSERT_EQ(0, pin_import(imp, buf, 0, size, &nents));
+		TH_LOG("%llu KiB export, pinned: %u DMA segments",
+		       (unsigned long long)size / KiB, nents);
+		most = swiotlb_forced() ? (size + 256 * KiB - 1) / (256 * KiB) :
+					  (size + chunk - 1) / chunk;
+		EXPECT_LE(1, nents);
+		EXPECT_GE(most, nents);
+		EXPECT_EQ(0x5a, dev_read(imp, 0));
+		EXPECT_EQ(0x5a, dev_read(imp, size - 1));
+
+		/* Nothing of userspace's is left: the pin holds the grant. */
+		close(buf);
+		EXPECT_EQ(0, arena_free(fd, a.handle));
+		EXPECT_EQ(0, munmap(p, size));
+		EXPECT_EQ(1, arena_info(fd).live_grants);
+		EXPECT_EQ(-ENOSPC, arena_alloc(fd, arena_size, &a));
+		dev_write(_metadata, imp, 0, size, 0x77);
+		EXPECT_EQ(0x77, dev_read(imp, size / 2));
+
+		/* Deregistered: the grant returns, and comes back zeroed. */
+		ASSERT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+		EXPECT_TRUE(wait_live(fd, 0));
+		ASSERT_EQ(0, arena_alloc(fd, arena_size, &a));
+		p = arena_map(fd, a.offset, arena_size);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_TRUE(all_zero(p, arena_size));
+		munmap(p, arena_size);
+		close(fd);
+	}
+	close(imp);
+}
+
+/* A region the buffer does not hold, or no dma-buf at all, is refused. */
+TEST(a_pinned_import_rejects_bad_regions)
+{
+	int imp = open("/dev/arena_importer", O_RDWR | O_CLOEXEC);
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf;
+	struct arena_alloc a;
+	uint32_t nents = 0;
+
+	if (imp < 0)
+		SKIP(return, "load the selftests' arena_importer module");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 64 * KiB, &a));
+	buf = export_grant(fd, a.handle, 0, 0, O_RDWR);
+	ASSERT_LE(0, buf);
+	EXPECT_EQ(-EINVAL, pin_import(imp, buf, 0, 64 * KiB + 1, &nents));
+	EXPECT_EQ(-EINVAL, pin_import(imp, buf, 64 * KiB, 1, &nents));
+	EXPECT_EQ(-EINVAL, pin_import(imp, buf, 0, 0, &nents));
+	EXPECT_EQ(-EINVAL, pin_import(imp, buf, UINT64_MAX, 2, &nents));
+	EXPECT_EQ(-EINVAL, pin_import(imp, fd, 0, 4096, &nents));	/* not a dma-buf */
+	EXPECT_EQ(-EBADF, pin_import(imp, -1, 0, 4096, &nents));
+	/* Nothing is held after a refusal: the whole buffer pins. */
+	EXPECT_EQ(0, pin_import(imp, buf, 0, 64 * KiB, &nents));
+	EXPECT_EQ(0, ioctl(imp, ARENA_IMPORTER_DETACH));
+	close(buf);
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	EXPECT_TRUE(wait_live(fd, 0));
+	close(fd);
+	close(imp);
+}
+
 TEST(range_sync_moves_only_its_range)
 {
 	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, imp;

@@ -8,6 +8,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -27,6 +28,7 @@ static struct dma_buf *held_buf;
 static struct dma_buf_attachment *held_attach;
 static struct sg_table *held_sgt;
 static enum dma_data_direction held_dir;
+static bool held_pinned;
 
 static void importer_inspect(struct sg_table *sgt, struct arena_importer_check *c)
 {
@@ -104,7 +106,15 @@ static void importer_release_held(void)
 {
 	if (!held_buf)
 		return;
-	importer_unmap(held_attach, held_sgt, held_dir);
+	if (held_pinned) {
+		/* ib_umem_dmabuf_release(): unmap and unpin under the lock. */
+		dma_resv_lock(held_buf->resv, NULL);
+		dma_buf_unmap_attachment(held_attach, held_sgt, held_dir);
+		dma_buf_unpin(held_attach);
+		dma_resv_unlock(held_buf->resv);
+	} else {
+		importer_unmap(held_attach, held_sgt, held_dir);
+	}
 	dma_buf_detach(held_buf, held_attach);
 	dma_buf_put(held_buf);
 	held_buf = NULL;
@@ -134,8 +144,102 @@ static int importer_attach(int fd, enum dma_data_direction dir)
 	}
 	held_buf = dmabuf;
 	held_dir = dir;
+	held_pinned = false;
 	return 0;
 detach:
+	dma_buf_detach(dmabuf, held_attach);
+put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+#ifdef IMPORTER_PINNED_NOTIFY
+static void importer_unexpected_move(struct dma_buf_attachment *attach)
+{
+	dev_warn_ratelimited(attach->dev, "a pinned buffer was told to move\n");
+}
+#endif
+
+static const struct dma_buf_attach_ops importer_pinned_ops = {
+	.allow_peer2peer = true,
+#ifdef IMPORTER_PINNED_NOTIFY
+	.move_notify = importer_unexpected_move,
+#endif
+};
+
+/* The DMA segments of @sgt that [start, end) touches. */
+static u32 importer_region_nents(struct sg_table *sgt, u64 start, u64 end)
+{
+	struct scatterlist *sg;
+	u64 cur = 0;
+	unsigned int i;
+	u32 n = 0;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (start < cur + sg_dma_len(sg) && cur < end)
+			n++;
+		cur += sg_dma_len(sg);
+	}
+	return n;
+}
+
+/*
+ * ib_umem_dmabuf_get_pinned()'s steps, in its order: the region checked
+ * against the buffer, a dynamic attachment, then under the reservation
+ * lock pin, map and wait for the exporter's kernel fences.
+ */
+static int importer_attach_pinned(struct arena_importer_pin *p)
+{
+	struct dma_buf *dmabuf;
+	struct sg_table *sgt;
+	u64 start, end;
+	long ret;
+
+	if (held_buf)
+		return -EBUSY;
+	if (check_add_overflow(p->offset, p->length, &end) || !p->length)
+		return -EINVAL;
+	dmabuf = dma_buf_get(p->fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	ret = -EINVAL;
+	if (dmabuf->size < end)
+		goto put;
+	held_attach = dma_buf_dynamic_attach(dmabuf, &importer_pdev->dev,
+					     &importer_pinned_ops, NULL);
+	if (IS_ERR(held_attach)) {
+		ret = PTR_ERR(held_attach);
+		goto put;
+	}
+	dma_resv_lock(dmabuf->resv, NULL);
+	ret = dma_buf_pin(held_attach);
+	if (ret)
+		goto unlock;
+	sgt = dma_buf_map_attachment(held_attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto unpin;
+	}
+	ret = dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_KERNEL, false,
+				    MAX_SCHEDULE_TIMEOUT);
+	if (ret <= 0) {
+		if (!ret)
+			ret = -ETIMEDOUT;
+		dma_buf_unmap_attachment(held_attach, sgt, DMA_BIDIRECTIONAL);
+		goto unpin;
+	}
+	dma_resv_unlock(dmabuf->resv);
+	start = ALIGN_DOWN(p->offset, PAGE_SIZE);
+	p->nents = importer_region_nents(sgt, start, ALIGN(end, PAGE_SIZE));
+	held_buf = dmabuf;
+	held_sgt = sgt;
+	held_dir = DMA_BIDIRECTIONAL;
+	held_pinned = true;
+	return 0;
+unpin:
+	dma_buf_unpin(held_attach);
+unlock:
+	dma_resv_unlock(dmabuf->resv);
 	dma_buf_detach(dmabuf, held_attach);
 put:
 	dma_buf_put(dmabuf);
@@ -183,6 +287,7 @@ static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 	void __user *uarg = (void __user *)arg;
 	struct arena_importer_attach at;
 	struct arena_importer_check c;
+	struct arena_importer_pin pin;
 	struct arena_importer_dev d;
 	int ret = 0, fd;
 
@@ -207,6 +312,19 @@ static long importer_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		mutex_lock(&importer_lock);
 		ret = importer_attach(at.fd, at.dir);
 		mutex_unlock(&importer_lock);
+		return ret;
+	case ARENA_IMPORTER_ATTACH_PINNED:
+		if (copy_from_user(&pin, uarg, sizeof(pin)))
+			return -EFAULT;
+		mutex_lock(&importer_lock);
+		ret = importer_attach_pinned(&pin);
+		mutex_unlock(&importer_lock);
+		if (!ret && copy_to_user(uarg, &pin, sizeof(pin))) {
+			mutex_lock(&importer_lock);
+			importer_release_held();
+			mutex_unlock(&importer_lock);
+			ret = -EFAULT;
+		}
 		return ret;
 	case ARENA_IMPORTER_DEVICE_WRITE:
 	case ARENA_IMPORTER_DEVICE_READ:

@@ -62,4 +62,21 @@ struct arena_importer_attach {
 
 #define ARENA_IMPORTER_ATTACH_DIR	_IOW(0xBE, 0x45, struct arena_importer_attach)
 
+/*
+ * ATTACH_PINNED: hold the buffer as an RDMA NIC holds a dma-buf memory
+ * region between ibv_reg_dmabuf_mr and ibv_dereg_mr (the kernel's
+ * ib_umem_dmabuf_get_pinned()): a dynamic, pinned attachment mapped under
+ * the reservation lock; @nents is how many DMA segments the region
+ * [offset, offset + length) touches.  The device calls and DETACH work on
+ * it as on ATTACH's.
+ */
+struct arena_importer_pin {
+	__s32 fd;		/* in: a dma-buf */
+	__u32 nents;		/* out */
+	__u64 offset;		/* in */
+	__u64 length;		/* in */
+};
+
+#define ARENA_IMPORTER_ATTACH_PINNED	_IOWR(0xBE, 0x46, struct arena_importer_pin)
+
 #endif /* _ARENA_IMPORTER_H */

@@ -30,4 +30,13 @@
 #define IMPORTER_IMPORT_NS(ns)	MODULE_IMPORT_NS(#ns)
 #endif
 
+/*
+ * Before 7.1 a dynamic importer had to give a move_notify callback (a
+ * pinned one that cannot follow a move warns, as ib_umem_dmabuf does);
+ * 7.1 renamed it invalidate_mappings and made it optional.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 1, 0)
+#define IMPORTER_PINNED_NOTIFY	1
+#endif
+
 #endif /* IMPORTER_COMPAT_H */
