@@ -130,6 +130,7 @@ $(SELFTEST_DIR)/%: selftests/arena/%.c selftests/arena/arena_util.h selftests/ar
 		-Iuserlib/arenactl -o $@ $< -lpthread $(LDLIBS)
 
 $(SELFTEST_DIR)/io_test: LDLIBS += -luring
+$(SELFTEST_DIR)/rdma_test: LDLIBS += -libverbs
 $(SELFTEST_DIR)/arenactl_test $(SELFTEST_DIR)/faults_test $(SELFTEST_DIR)/heap_test \
 	$(SELFTEST_DIR)/hostile_test $(SELFTEST_DIR)/netlink_test \
 	$(SELFTEST_DIR)/stress_test: LDLIBS += -lmnl
