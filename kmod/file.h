@@ -57,6 +57,7 @@ struct arena_file {
 	struct arena *arena;		/* NULL until first used; read lock-free */
 	struct xarray handles;		/* handle -> struct arena_grant */
 	u32 next_handle;		/* handles cycle, so stale cookies rarely alias */
+	u32 reserved;			/* the next handle's slot, held (0: none) */
 	/*
 	 * The file's f_mapping, set at open and never changed (mmap_region()
 	 * brackets ->mmap with mapping_{,un}map_writable(f_mapping)).  Its

@@ -402,6 +402,36 @@ TEST(handles_are_not_reused_at_once)
 	close(fd);
 }
 
+/*
+ * Handles go up one at a time, across the xarray's 64-slot nodes, however
+ * the grants come and go; the next handle's slot, which the module keeps
+ * reserved, names nothing: freeing or mapping it fails, and the handle
+ * after a free of that number is still the next one.
+ */
+TEST(handles_count_up_and_the_next_one_names_nothing)
+{
+	const uint64_t cookie_step = 1ULL << 32;	/* arenas up to 4 GiB (abi.rst) */
+	struct arena_alloc a, b;
+	int fd = arena_open_buddy(4 * MiB, 0, 0), i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &a));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, arena_alloc(fd, 4096, &b));
+		ASSERT_EQ(a.handle + 1, b.handle) TH_LOG("after %d grants", i);
+		ASSERT_EQ(a.offset + cookie_step, b.offset);
+		if (i % 2)
+			ASSERT_EQ(0, arena_free(fd, a.handle));
+		a = b;
+	}
+	EXPECT_EQ(-ENOENT, arena_free(fd, a.handle + 1));
+	EXPECT_EQ(MAP_FAILED, arena_map(fd, a.offset + cookie_step, 4096));
+	EXPECT_EQ(101, arena_info(fd).live_grants);
+	ASSERT_EQ(0, arena_alloc(fd, 4096, &b));
+	EXPECT_EQ(a.handle + 1, b.handle);
+	close(fd);
+}
+
 TEST(handles_belong_to_their_file)
 {
 	struct arena_alloc a;
