@@ -55,6 +55,24 @@ MODULE_PARM_DESC(zero_inline_max,
 
 static struct workqueue_struct *arena_wq;	/* zeroing and pin rechecks */
 
+/*
+ * Zero @n bytes at @p: whole pages with the kernel's page clearing (what
+ * the page allocator zeroes with; memset() was several times slower on
+ * some CPUs and under emulation, benchmarks.rst), the rest of a slot
+ * smaller than a page with memset().
+ */
+static void arena_clear(void *p, u64 n)
+{
+	u64 head = min(n, (u64)(PAGE_ALIGN((unsigned long)p) - (unsigned long)p));
+
+	memset(p, 0, head);
+	p += head;
+	n -= head;
+	if (n >= PAGE_SIZE)
+		arena_clear_pages(p, n >> PAGE_SHIFT);
+	memset(p + (n & PAGE_MASK), 0, n & ~PAGE_MASK);
+}
+
 static void arena_zero(struct arena *arena, u64 offset, u64 size, bool may_sleep)
 {
 	u64 chunk_mask = (1ULL << arena->chunk_shift) - 1;
@@ -63,8 +81,8 @@ static void arena_zero(struct arena *arena, u64 offset, u64 size, bool may_sleep
 		u64 n = min(size, (chunk_mask + 1) - (offset & chunk_mask));
 
 		n = min_t(u64, n, SZ_2M);
-		memset(page_address(arena->chunks[offset >> arena->chunk_shift]) +
-		       (offset & chunk_mask), 0, n);
+		arena_clear(page_address(arena->chunks[offset >> arena->chunk_shift]) +
+			    (offset & chunk_mask), n);
 		offset += n;
 		size -= n;
 		if (may_sleep)
@@ -324,13 +342,15 @@ static int arena_alloc_retrying(struct arena *arena, u64 size, unsigned int n,
 int arena_grants_alloc(struct arena *arena, u64 size, unsigned int n,
 		       struct arena_grant **grants)
 {
-	struct arena_block *blks;
+	struct arena_block one, *blks = &one;	/* a single grant needs no array */
 	unsigned int i, made = 0;
 	int got = -ENOMEM, ret;
 
-	blks = kvmalloc_array(n, sizeof(*blks), GFP_KERNEL);
-	if (!blks)
-		return -ENOMEM;
+	if (n > 1) {
+		blks = kvmalloc_array(n, sizeof(*blks), GFP_KERNEL);
+		if (!blks)
+			return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		grants[i] = kzalloc(sizeof(*grants[i]), GFP_KERNEL_ACCOUNT);
 		if (!grants[i])
@@ -378,7 +398,8 @@ free:
 	/* grants[made .. i) were allocated and are not used. */
 	while (i > made)
 		kfree(grants[--i]);
-	kvfree(blks);
+	if (blks != &one)
+		kvfree(blks);
 	return got;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_grants_alloc);

@@ -52,6 +52,20 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #endif
 
 /*
+ * clear_pages() (7.x) clears a run of pages in one go (one rep stos on
+ * x86); before it, clear_page() one page at a time.
+ */
+#ifdef clear_pages
+#define arena_clear_pages(addr, npages)	clear_pages(addr, npages)
+#else
+static inline void arena_clear_pages(void *addr, unsigned int npages)
+{
+	for (; npages; npages--, addr += PAGE_SIZE)
+		clear_page(addr);
+}
+#endif
+
+/*
  * nth_page() went away (7.x) once the pages of any folio were promised to
  * be contiguous in the memmap; before, it also crossed memory sections.
  */
