@@ -307,6 +307,12 @@ static int transfer(FIXTURE_DATA(rdma) *self, enum ibv_wr_opcode op, struct ibv_
 	return 0;
 }
 
+/* A grant of @size from @fd, mapped; MAP_FAILED if either fails. */
+static char *map_new_grant(int fd, uint64_t size, struct arena_alloc *a)
+{
+	return arena_alloc(fd, size, a) ? MAP_FAILED : arena_map(fd, a->offset, size);
+}
+
 static struct ibv_mr *register_region(FIXTURE_DATA(rdma) *self, void *p, size_t len)
 {
 	return ibv_reg_mr(self->pd, p, len, IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
@@ -330,8 +336,7 @@ TEST_F_TIMEOUT(rdma, write_and_read_64m_between_grants_verified_at_both_ends, 60
 	char *p;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, arena_alloc(fd, size, &a));
-	p = arena_map(fd, a.offset, size);
+	p = map_new_grant(fd, size, &a);
 	ASSERT_NE(MAP_FAILED, p);
 	pmd_before = arena_info(fd).pmd_faults;
 	stamp(p, size, tag);
@@ -381,8 +386,7 @@ TEST_F_TIMEOUT(rdma, a_memory_region_holds_its_grant_until_deregistered, 300)
 	char *p;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, arena_alloc(fd, size, &a));
-	p = arena_map(fd, a.offset, size);
+	p = map_new_grant(fd, size, &a);
 	ASSERT_NE(MAP_FAILED, p);
 	stamp(p, size, 0x401d);
 	mr = register_region(self, p, size);
@@ -413,8 +417,7 @@ TEST_F_TIMEOUT(rdma, a_memory_region_holds_its_grant_until_deregistered, 300)
 		EXPECT_EQ(0, ibv_dereg_mr(mr));
 		ok &= wait_live(fd, 0);
 		EXPECT_TRUE(ok) TH_LOG("the grant did not return at ibv_dereg_mr");
-		ASSERT_EQ(0, arena_alloc(fd, size, &a));
-		p = arena_map(fd, a.offset, size);
+		p = map_new_grant(fd, size, &a);
 		ASSERT_NE(MAP_FAILED, p);
 		ok &= all_zero(p, size);
 		EXPECT_TRUE(all_zero(p, size)) TH_LOG("what the active side wrote survived");
@@ -448,9 +451,9 @@ TEST_F(rdma, a_killed_process_s_region_lets_its_grant_go)
 		struct ibv_pd *pd = ctx ? ibv_alloc_pd(ctx) : NULL;
 		char *p;
 
-		if (!pd || arena_alloc(fd, size, &a))
+		if (!pd)
 			_exit(1);
-		p = arena_map(fd, a.offset, size);
+		p = map_new_grant(fd, size, &a);
 		if (p == MAP_FAILED || !ibv_reg_mr(pd, p, size, IBV_ACCESS_LOCAL_WRITE) ||
 		    arena_free(fd, a.handle) || munmap(p, size))
 			_exit(1);
