@@ -56,10 +56,10 @@ MODULE_PARM_DESC(zero_inline_max,
 static struct workqueue_struct *arena_wq;	/* zeroing and pin rechecks */
 
 /*
- * Zero @n bytes at @p: whole pages with the kernel's page clearing (what
- * the page allocator zeroes with; memset() was several times slower on
- * some CPUs and under emulation, benchmarks.rst), the rest of a slot
- * smaller than a page with memset().
+ * Zero @n bytes at @p: whole pages with the kernel's page clearing, which
+ * the page allocator (and so the dma-buf system heap) zeroes with and
+ * which is tuned per CPU (on x86, memset() takes rep stosb only with fast
+ * short stos); the rest of a slot smaller than a page with memset().
  */
 static void arena_clear(void *p, u64 n)
 {
