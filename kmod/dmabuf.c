@@ -17,16 +17,22 @@
  * map: chunks are lowmem, so the range is already mapped contiguously.
  * One that spans chunks is mapped with vmap().
  *
- * An export's mappings belong to a file of its own, its map file, not to
- * the dma-buf's: the dma-buf's inode is not DAX, and 6.1's mm calls
- * ->huge_fault only for DAX VMAs.  The dma-buf's ->mmap maps through the
- * map file and moves the VMA to it (vma_set_file(), as i915 moves its
- * exports' VMAs to their shmem files).  The map file holds the grant and
- * knows the export's range, because a mapping holds the file, not the
- * dma-buf, and remap_file_pages() maps through the file again, maybe after
- * the dma-buf is gone.  It is opened with the dma-buf's access mode, so
- * that no mapping made through it may become writable where the dma-buf's
- * could not.
+ * An export that a PMD could map (2 MiB of it on a 2 MiB boundary) has its
+ * mappings belong to a file of its own, its map file, not to the dma-buf's:
+ * the dma-buf's inode is not DAX, and 6.1's mm calls ->huge_fault only for
+ * DAX VMAs.  The dma-buf's ->mmap maps through the map file and moves the
+ * VMA to it (vma_set_file(), as i915 moves its exports' VMAs to their shmem
+ * files).  The map file holds the grant and knows the export's range,
+ * because a mapping holds the file, not the dma-buf, and remap_file_pages()
+ * maps through the file again, maybe after the dma-buf is gone.  It is
+ * opened with the dma-buf's access mode, so that no mapping made through it
+ * may become writable where the dma-buf's could not.
+ *
+ * A smaller export needs no ->huge_fault: its mappings stay the dma-buf
+ * file's, which holds the dma-buf and so the grant, and get all their PTEs
+ * at mmap time, as the dma-buf heaps map their buffers.  Making and
+ * freeing a map file, and the fault, were what a 64 KiB share cost more
+ * than the system heap's.
  */
 
 #include <linux/dma-buf.h>
@@ -45,7 +51,7 @@ ARENA_IMPORT_NS(DMA_BUF);
 
 struct arena_dmabuf {
 	struct arena_grant *grant;	/* counted */
-	struct file *map_file;		/* counted: its mappings' file */
+	struct file *map_file;		/* counted: its mappings' file, or NULL */
 	u64 offset;			/* into the grant */
 	u64 size;
 	struct list_head node;		/* on grant->exports */
@@ -81,6 +87,19 @@ static unsigned int arena_export_chunks(const struct arena_dmabuf *exp)
 	u64 start = arena_export_start(exp);
 
 	return (round_up(start + exp->size, chunk) - round_down(start, chunk)) / chunk;
+}
+
+/*
+ * Whether a mapping of @exp could hold a PMD: 2 MiB of it on a 2 MiB
+ * boundary of the arena, within one chunk (chunks are aligned to their
+ * size).  Only such an export needs a map file.
+ */
+static bool arena_export_may_take_pmd(const struct arena_dmabuf *exp)
+{
+	u64 start = arena_export_start(exp);
+
+	return exp->grant->arena->chunk_shift >= PMD_SHIFT &&
+	       ALIGN(start, PMD_SIZE) + PMD_SIZE <= start + exp->size;
 }
 
 /*
@@ -252,10 +271,15 @@ static int arena_dmabuf_end_cpu(struct dma_buf *dmabuf, enum dma_data_direction 
 	return 0;
 }
 
-static int arena_map_file_mmap(struct file *file, struct vm_area_struct *vma)
+/*
+ * Map the part of [@start, @start + @size) of @grant that @vma asks for;
+ * the mapping takes a reference of its own.  @prefault: insert its pages
+ * now.
+ */
+static int arena_export_mmap(struct vm_area_struct *vma, struct arena_grant *grant,
+			     u64 start, u64 size, bool prefault)
 {
-	struct arena_map_range *range = file->private_data;
-	unsigned long pages = range->size >> PAGE_SHIFT;
+	unsigned long pages = size >> PAGE_SHIFT;
 	int ret;
 
 	if (!(vma->vm_flags & VM_MAYSHARE))	/* MAP_SHARED, even read-only */
@@ -263,11 +287,18 @@ static int arena_map_file_mmap(struct file *file, struct vm_area_struct *vma)
 	/* The dma-buf core checks this too, remap_file_pages() does not. */
 	if (vma_pages(vma) > pages || vma->vm_pgoff > pages - vma_pages(vma))
 		return -EINVAL;
-	arena_grant_get(range->grant);
-	ret = arena_map_grant(vma, range->grant, range->start, range->size, 0);
+	arena_grant_get(grant);
+	ret = arena_map_grant(vma, grant, start, size, 0, prefault);
 	if (ret)
-		arena_grant_put(range->grant);
+		arena_grant_put(grant);
 	return ret;
+}
+
+static int arena_map_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct arena_map_range *range = file->private_data;
+
+	return arena_export_mmap(vma, range->grant, range->start, range->size, false);
 }
 
 static int arena_map_file_release(struct inode *inode, struct file *file)
@@ -309,6 +340,9 @@ static int arena_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	struct arena_dmabuf *exp = dmabuf->priv;
 	int ret;
 
+	if (!exp->map_file)
+		return arena_export_mmap(vma, exp->grant, arena_export_start(exp), exp->size,
+					 true);
 	ret = arena_map_file_mmap(exp->map_file, vma);
 	if (!ret)
 		vma_set_file(vma, exp->map_file);
@@ -356,7 +390,8 @@ static void arena_dmabuf_release(struct dma_buf *dmabuf)
 	mutex_unlock(&grant->exports_lock);
 	atomic64_dec(&grant->arena->stats.exported_grants);
 	mutex_destroy(&exp->lock);
-	fput(exp->map_file);
+	if (exp->map_file)
+		fput(exp->map_file);
 	kfree(exp);
 	arena_grant_put(grant);
 }
@@ -411,10 +446,12 @@ struct dma_buf *arena_export_dmabuf(struct arena_grant *grant, u64 offset, u64 l
 	mutex_init(&exp->lock);
 	INIT_LIST_HEAD(&exp->attachments);
 	exp->grant = grant;
-	exp->map_file = arena_export_map_file(exp, flags);
-	if (IS_ERR(exp->map_file)) {
-		dmabuf = ERR_CAST(exp->map_file);
-		goto free_exp;
+	if (arena_export_may_take_pmd(exp)) {
+		exp->map_file = arena_export_map_file(exp, flags);
+		if (IS_ERR(exp->map_file)) {
+			dmabuf = ERR_CAST(exp->map_file);
+			goto free_exp;
+		}
 	}
 	arena_grant_get(grant);
 
@@ -425,7 +462,8 @@ struct dma_buf *arena_export_dmabuf(struct arena_grant *grant, u64 offset, u64 l
 	dmabuf = dma_buf_export(&info);
 	if (IS_ERR(dmabuf)) {
 		arena_grant_put(grant);
-		fput(exp->map_file);
+		if (exp->map_file)
+			fput(exp->map_file);
 		goto free_exp;
 	}
 	mutex_lock(&grant->exports_lock);

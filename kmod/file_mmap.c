@@ -49,7 +49,7 @@ static int arena_mmap_implicit(struct file *file, struct vm_area_struct *vma,
 	if (ret < 0)
 		return ret == -ENOSPC ? -ENOMEM : ret;
 	ret = WARN_ON_ONCE(!PAGE_ALIGNED(grant->offset)) ? -EINVAL :
-	      arena_map_grant(vma, grant, grant->offset, grant->size, vma->vm_pgoff);
+	      arena_map_grant(vma, grant, grant->offset, grant->size, vma->vm_pgoff, false);
 	if (ret)
 		arena_grant_put(grant);
 	return ret;
@@ -90,7 +90,7 @@ static int arena_mmap_handle(struct file *file, struct vm_area_struct *vma,
 		ret = -EINVAL;
 	else
 		ret = arena_map_grant(vma, grant, grant->offset, grant->size,
-				      (off - in) >> PAGE_SHIFT);
+				      (off - in) >> PAGE_SHIFT, false);
 	if (ret)
 		arena_grant_put(grant);
 	return ret;

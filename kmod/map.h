@@ -36,7 +36,7 @@ struct file *arena_map_file(const struct file_operations *fops, void *priv,
 
 /* mmap.c */
 int arena_map_grant(struct vm_area_struct *vma, struct arena_grant *grant,
-		    u64 start, u64 size, pgoff_t pgoff);
+		    u64 start, u64 size, pgoff_t pgoff, bool prefault);
 int arena_map_whole(struct vm_area_struct *vma, struct arena *arena, pgoff_t pgoff);
 u64 arena_bytes_mapped(struct arena *arena);
 

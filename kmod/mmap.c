@@ -219,8 +219,9 @@ static const struct vm_operations_struct arena_vm_ops = {
 };
 
 /*
- * Map every whole page of the mapping now (ARENA_CREATE_PREFAULT), a chunk
- * at a time, with PTEs: ->mmap cannot install PMDs.
+ * Map every whole page of the mapping now (ARENA_CREATE_PREFAULT, or a
+ * dma-buf that no PMD could map), a chunk at a time, with PTEs: ->mmap
+ * cannot install PMDs.
  */
 static void arena_prefault(struct vm_area_struct *vma)
 {
@@ -244,7 +245,8 @@ static void arena_prefault(struct vm_area_struct *vma)
  * Make @vma a mapping of what @av describes; @vma owns @av from now on.
  * Nothing here fails: a failed ->mmap is not ->close()d.
  */
-static void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
+static void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av,
+			      bool prefault)
 {
 	av->vma = vma;
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND);
@@ -252,7 +254,7 @@ static void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
 	vma->vm_private_data = av;
 	arena_vma_track(av);
 	/* Best effort: whatever is not prefaulted faults in later. */
-	if (av->arena->flags & ARENA_CREATE_PREFAULT)
+	if (prefault || av->arena->flags & ARENA_CREATE_PREFAULT)
 		arena_prefault(vma);
 }
 
@@ -264,14 +266,13 @@ static void arena_vma_install(struct vm_area_struct *vma, struct arena_vma *av)
  * @start: the first byte mapped, in the arena's address space
  * @size: bytes from @start that the VMA may reach
  * @pgoff: the page offset of @vma at which @start is mapped
- *
- * Pages are inserted at fault time, or at once for ARENA_CREATE_PREFAULT
- * arenas.
+ * @prefault: insert the pages now (with PTEs), not at fault time, as every
+ *	mapping of an ARENA_CREATE_PREFAULT arena is
  *
  * Return: 0, or -ENOMEM (the reference is then still the caller's).
  */
 int arena_map_grant(struct vm_area_struct *vma, struct arena_grant *grant,
-		    u64 start, u64 size, pgoff_t pgoff)
+		    u64 start, u64 size, pgoff_t pgoff, bool prefault)
 {
 	struct arena_vma *av = kzalloc(sizeof(*av), GFP_KERNEL_ACCOUNT);
 
@@ -281,7 +282,7 @@ int arena_map_grant(struct vm_area_struct *vma, struct arena_grant *grant,
 		.grant = grant, .arena = grant->arena,
 		.start = start, .size = size, .pgoff = pgoff,
 	};
-	arena_vma_install(vma, av);
+	arena_vma_install(vma, av, prefault);
 	return 0;
 }
 
@@ -301,6 +302,6 @@ int arena_map_whole(struct vm_area_struct *vma, struct arena *arena, pgoff_t pgo
 		return -ENOMEM;
 	arena_get(arena);
 	*av = (struct arena_vma){ .arena = arena, .size = arena->size, .pgoff = pgoff };
-	arena_vma_install(vma, av);
+	arena_vma_install(vma, av, false);
 	return 0;
 }

@@ -603,22 +603,22 @@ TEST(exports_are_bounded_by_the_openers_access)
 }
 
 /*
- * remap_file_pages() maps through the VMA's file again, and an export's
- * VMAs belong to a file of the export's own, not to the dma-buf: through
- * that file a read-only export's mapping must stay read-only, a mapping
- * must outlive the dma-buf and the handle, and no page past the export may
- * be reached.
+ * remap_file_pages() maps through the VMA's file again, and the VMAs of an
+ * export a PMD could map belong to a file of the export's own, not to the
+ * dma-buf (a smaller export's stay the dma-buf's): through either file a
+ * read-only export's mapping must stay read-only, a mapping must outlive
+ * the dma-buf fd and the handle, and no page past the export may be
+ * reached.  @arg: the export's length.
  */
 static int export_remapped(void *arg)
 {
 	struct arena_export rw = { .flags = O_RDWR | O_CLOEXEC };
 	struct arena_export ro = { .flags = O_RDONLY | O_CLOEXEC };
 	int fd = private_buddy(8 * MiB, 0);
-	const size_t len = HPAGE;
+	const size_t len = *(const size_t *)arg;
 	struct arena_alloc a;
 	char *p, *dro, *drw;
 
-	(void)arg;
 	CHECK(fd >= 0);
 	CHECK(arena_alloc(fd, len, &a) == 0);
 	p = arena_map(fd, a.offset, len);
@@ -659,8 +659,11 @@ static int export_remapped(void *arg)
 
 TEST(an_export_remapped_keeps_its_access_and_its_bounds)
 {
+	size_t big = HPAGE, small = 64 * KiB;
+
 	make_open_node();
-	EXPECT_EQ(0, as_user(USER_A, ROOMY, export_remapped, NULL));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, export_remapped, &big));
+	EXPECT_EQ(0, as_user(USER_A, ROOMY, export_remapped, &small));
 }
 
 /* Shared arenas whose grants would share pages, or skip zeroing, are refused. */

@@ -392,6 +392,72 @@ TEST(a_dma_buf_mapping_gets_pmds_and_holds_the_grant)
 	close(fd);
 }
 
+#define PAGE 4096		/* x86-64's base page, as HPAGE is its PMD */
+
+/* Pages of [@p, @p + @len) with a page table entry now (mincore()). */
+static size_t pages_present(void *p, size_t len)
+{
+	unsigned char vec[512];
+	size_t i, n = 0;
+
+	if (len / PAGE > sizeof(vec) || mincore(p, len, vec))
+		return 0;
+	for (i = 0; i < len / PAGE; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/*
+ * An export no PMD could map (under 2 MiB) is mapped whole at mmap time,
+ * as a dma-buf heap's buffer is: every page present before the first
+ * touch, no fault taken by touching them, at an offset into its grant too;
+ * read-only exports stay read-only, and the mapping holds the grant.
+ */
+TEST(a_small_dma_buf_is_mapped_at_mmap_like_a_heap_buffer)
+{
+	const size_t size = 64 * KiB;
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, ro;
+	struct arena_info before;
+	struct arena_alloc a;
+	char *p, *d, *r;
+	size_t i;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, arena_alloc(fd, 2 * size, &a));
+	p = arena_map(fd, a.offset, 2 * size);
+	ASSERT_NE(MAP_FAILED, p);
+	stamp(p, 2 * size, 0x5a1);
+	buf = export_grant(fd, a.handle, size, size, O_RDWR);
+	ASSERT_LE(0, buf);
+	ro = export_grant(fd, a.handle, 0, size, O_RDONLY);
+	ASSERT_LE(0, ro);
+	before = arena_info(fd);
+	d = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	ASSERT_NE(MAP_FAILED, d);
+	r = mmap(NULL, size, PROT_READ, MAP_SHARED, ro, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	EXPECT_EQ(size / PAGE, pages_present(d, size));
+	EXPECT_EQ(size / PAGE, pages_present(r, size));
+	for (i = 0; i < size; i += PAGE)
+		d[i] = p[size + i];
+	EXPECT_EQ(before.pte_faults, arena_info(fd).pte_faults);
+	EXPECT_EQ(0, memcmp(d, p + size, size));
+	EXPECT_EQ(0, memcmp(r, p, size));
+	EXPECT_NE(0, mprotect(r, size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	close(buf);
+	close(ro);
+	EXPECT_EQ(0, arena_free(fd, a.handle));
+	EXPECT_EQ(0, munmap(p, 2 * size));
+	EXPECT_EQ(1, arena_info(fd).live_grants);
+	stamp(d, size, 0x5a2);
+	EXPECT_TRUE(stamp_ok(d, size, 0x5a2));
+	EXPECT_EQ(0, munmap(d, size));
+	EXPECT_EQ(0, munmap(r, size));
+	EXPECT_TRUE(wait_live(fd, 0));
+	close(fd);
+}
+
 static int pin_import(int imp, int buf, uint64_t offset, uint64_t length, uint32_t *nents)
 {
 	struct arena_importer_pin pin = { .fd = buf, .offset = offset, .length = length };
