@@ -53,7 +53,7 @@ LIB_LINK	:= -Iuserlib -L$(LIB_DIR) -larena -Wl,-rpath,$(abspath $(LIB_DIR)) -lpt
 BENCH_DIR	:= $(BUILD)/bench
 BENCH_PROGS	:= $(patsubst bench/%.c,$(BENCH_DIR)/%,$(wildcard bench/*.c))
 
-.PHONY: all module importer userlib selftests host benches check demo bench fuzz install dkms-source \
+.PHONY: all module importer userlib selftests host host-contenders benches check demo bench fuzz install dkms-source \
 	clean FORCE
 
 all: module host userlib selftests benches
@@ -156,6 +156,21 @@ $(HOST_DIR)/%_test: kmod/core/host/%_test.c $(CORE_SRCS) $(CORE_HDRS) $(KSFT_DIR
 $(HOST_DIR)/core_bench: kmod/core/host/core_bench.c $(CORE_SRCS) $(CORE_HDRS)
 	@mkdir -p $(HOST_DIR)
 	$(CC) $(USER_CFLAGS) -O3 -o $@ $< $(CORE_SRCS) -lpthread
+
+# The same benchmark against jemalloc's and mimalloc's malloc (linked, they
+# replace glibc's), and DPDK's mempool: the host core's contenders
+# (scripts/bench-host).
+$(HOST_DIR)/core_bench-%: kmod/core/host/core_bench.c $(CORE_SRCS) $(CORE_HDRS)
+	@mkdir -p $(HOST_DIR)
+	$(CC) $(USER_CFLAGS) -O3 -DMALLOC_NAME='"$*"' -o $@ $< $(CORE_SRCS) -l$* -lpthread
+
+$(HOST_DIR)/mempool_bench: bench/host/mempool_bench.c
+	@mkdir -p $(HOST_DIR)
+	$(CC) $(USER_CFLAGS) -O3 $$(pkg-config --cflags libdpdk) -o $@ $< \
+		$$(pkg-config --libs libdpdk) -lpthread
+
+host-contenders: $(HOST_DIR)/core_bench-jemalloc $(HOST_DIR)/core_bench-mimalloc \
+	$(HOST_DIR)/mempool_bench
 
 # libFuzzer needs clang.
 $(HOST_DIR)/core_fuzz: kmod/core/host/core_fuzz.c $(CORE_SRCS) $(CORE_HDRS)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host benchmark of the allocator core against glibc malloc/free, measured in
- * the same run: ns per allocate+release pair.
+ * the same run: ns per allocate+release pair.  Built again against jemalloc
+ * and mimalloc (which replace malloc when linked), it measures only their
+ * malloc ("--malloc"), for scripts/bench-host's table beside DPDK's mempool
+ * (bench/host/mempool_bench.c).
  *
  * Each thread keeps a window of WINDOW live grants and, per iteration,
  * releases the oldest and allocates a new one, so that the allocator works
@@ -10,20 +13,29 @@
  * latter (allocate then release at once, every split and coalesce paid each
  * time): the worst case, shown for comparison.
  *
- *   core_bench [-q]      -q: quick mode (few iterations), used by make check
+ *   core_bench [-q] [--malloc]   -q: quick mode (few iterations), used by
+ *                                make check; --malloc: malloc's rows only
+ *
+ * Threads: 1, 2, 4 and 8, as far as the machine has CPUs.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../buddy.h"
 #include "../slots.h"
 
 #define WINDOW		64
 #define REPEATS		5
+#define MAX_THREADS	8
 #define MiB		(1024ULL * 1024)
+
+#ifndef MALLOC_NAME
+#define MALLOC_NAME	"glibc"	/* the malloc linked in */
+#endif
 
 enum kind { GLIBC, FIXED, BUDDY };
 
@@ -35,6 +47,7 @@ struct bench {
 	struct arena_buddy *b;
 	u64 iters;
 	pthread_barrier_t *start;
+	double t0, t1;		/* when it passed each barrier */
 };
 
 static double now_ns(void)
@@ -83,6 +96,7 @@ static void *loop(void *arg)
 			if (!(p[i] = get(bn, &blk[i])))
 				abort();
 	pthread_barrier_wait(bn->start);
+	bn->t0 = now_ns();
 	for (i = 0; i < bn->iters; i++) {
 		if (bn->cold) {
 			struct arena_block one;
@@ -102,34 +116,36 @@ static void *loop(void *arg)
 		}
 	}
 	pthread_barrier_wait(bn->start);
+	bn->t1 = now_ns();
 	if (!bn->cold)
 		for (i = 0; i < WINDOW; i++)
 			put(bn, p[i], &blk[i]);
 	return NULL;
 }
 
-/* Median over REPEATS of ns per pair per thread. */
+/*
+ * Median over REPEATS of ns per pair per thread, timed by the first thread
+ * between the barriers all of them pass (not by a thread of its own, which
+ * a machine with a CPU per worker might not run in time to start the clock).
+ */
 static double measure(struct bench proto, unsigned int threads)
 {
-	double runs[REPEATS], t0, tmp;
+	double runs[REPEATS], tmp;
 	pthread_barrier_t barrier;
-	struct bench bn[2];
-	pthread_t t[2];
+	struct bench bn[MAX_THREADS];
+	pthread_t t[MAX_THREADS];
 	unsigned int r, i, j;
 
 	for (r = 0; r < REPEATS; r++) {
-		pthread_barrier_init(&barrier, NULL, threads + 1);
+		pthread_barrier_init(&barrier, NULL, threads);
 		for (i = 0; i < threads; i++) {
 			bn[i] = proto;
 			bn[i].start = &barrier;
 			pthread_create(&t[i], NULL, loop, &bn[i]);
 		}
-		pthread_barrier_wait(&barrier);
-		t0 = now_ns();
-		pthread_barrier_wait(&barrier);
-		runs[r] = (now_ns() - t0) / proto.iters;
 		for (i = 0; i < threads; i++)
 			pthread_join(t[i], NULL);
+		runs[r] = (bn[0].t1 - bn[0].t0) / proto.iters;
 		pthread_barrier_destroy(&barrier);
 	}
 	for (i = 0; i < REPEATS; i++)
@@ -142,24 +158,61 @@ static double measure(struct bench proto, unsigned int threads)
 	return runs[REPEATS / 2];
 }
 
+struct row {
+	const char *name;
+	enum kind kind;
+	u64 size;
+	bool cold;
+};
+
+static const struct row rows[] = {
+	{ "fixed 256 B",            FIXED, 256,   false },
+	{ "fixed 4 KiB",            FIXED, 4096,  false },
+	{ "fixed 64 KiB",           FIXED, 65536, false },
+	{ "buddy 256 B",            BUDDY, 256,   false },
+	{ "buddy 4 KiB",            BUDDY, 4096,  false },
+	{ "buddy 64 KiB",           BUDDY, 65536, false },
+	{ "fixed 256 B (cold)",     FIXED, 256,   true },
+	{ "fixed 4 KiB (cold)",     FIXED, 4096,  true },
+	{ "buddy 256 B (cold)",     BUDDY, 256,   true },
+	{ "buddy 4 KiB (cold)",     BUDDY, 4096,  true },
+};
+
+/* malloc's rows: its pairs of each size, without an allocator core. */
+static void malloc_only(u64 iters, unsigned int max_threads)
+{
+	unsigned int i, threads;
+
+	printf("%-22s %7s %12s\n", "case", "threads", MALLOC_NAME " ns");
+	for (threads = 1; threads <= max_threads; threads *= 2)
+		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			struct bench proto = { .kind = GLIBC, .size = rows[i].size,
+					       .cold = rows[i].cold, .iters = iters };
+
+			if (rows[i].kind == BUDDY)	/* the sizes once */
+				printf("%-22s %7u %12.1f\n", rows[i].name + strlen("buddy "),
+				       threads, measure(proto, threads));
+		}
+}
+
 int main(int argc, char **argv)
 {
 	bool quick = argc > 1 && !strcmp(argv[1], "-q");
+	bool malloc_rows = !strcmp(argv[argc - 1], "--malloc");
 	u64 iters = quick ? 20000 : 2000000;
-	static const struct { const char *name; enum kind kind; u64 size; bool cold; } rows[] = {
-		{ "fixed 256 B",            FIXED, 256,   false },
-		{ "fixed 4 KiB",            FIXED, 4096,  false },
-		{ "buddy 256 B",            BUDDY, 256,   false },
-		{ "buddy 4 KiB",            BUDDY, 4096,  false },
-		{ "buddy 64 KiB",           BUDDY, 65536, false },
-		{ "buddy 256 B (cold)",     BUDDY, 256,   true },
-		{ "buddy 4 KiB (cold)",     BUDDY, 4096,  true },
-	};
 	struct arena_buddy_geometry bg = { .total = 64 * MiB, .min_block = 256,
 					   .max_block = 2 * MiB };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int i, threads, max_threads = cpus > MAX_THREADS ? MAX_THREADS : cpus;
 	struct arena_buddy b;
-	unsigned int i, threads;
 
+	if (malloc_rows) {
+		printf("# %s malloc/free; ns per allocate+release pair\n", MALLOC_NAME);
+		printf("# window of %d live allocations per thread; median of %d runs of %llu pairs%s\n",
+		       WINDOW, REPEATS, (unsigned long long)iters, quick ? " (quick mode)" : "");
+		malloc_only(iters, max_threads);
+		return 0;
+	}
 	if (arena_buddy_geometry(&bg) || arena_buddy_init(&b, &bg))
 		return 1;
 	printf("# allocator core vs glibc malloc/free, same run; ns per allocate+release pair\n");
@@ -167,7 +220,7 @@ int main(int argc, char **argv)
 	printf("# window of %d live grants per thread; median of %d runs of %llu pairs%s\n",
 	       WINDOW, REPEATS, (unsigned long long)iters, quick ? " (quick mode)" : "");
 	printf("%-22s %7s %12s %12s %8s\n", "case", "threads", "arena ns", "glibc ns", "ratio");
-	for (threads = 1; threads <= 2; threads++) {
+	for (threads = 1; threads <= max_threads; threads *= 2) {
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 			struct arena_slots_geometry sg = { .slot_size = rows[i].size,
 							   .slot_count = 64 * MiB / rows[i].size,
