@@ -38,7 +38,7 @@ CLANG		?= clang
 # libarena: a shared library (versioned soname, only the API exported), a
 # static one and a pkg-config file.
 LIB_DIR		:= $(BUILD)/userlib
-LIB_VERSION	:= 0.4.0
+LIB_VERSION	:= 0.5.0
 LIB_SONAME	:= libarena.so.0
 LIB_SRCS	:= $(wildcard userlib/*.c)
 LIB_OBJS	:= $(patsubst userlib/%.c,$(LIB_DIR)/%.o,$(LIB_SRCS))

@@ -57,7 +57,7 @@ void arena_fill_info(struct arena *arena, struct arena_info *info)
 			    ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC |
 			    ARENA_FEATURE_NETLINK | ARENA_FEATURE_ISOLATION |
 			    ARENA_FEATURE_SHARE_LIMIT | ARENA_FEATURE_BIG_GRANTS |
-			    ARENA_FEATURE_CONTIG |
+			    ARENA_FEATURE_CONTIG | ARENA_FEATURE_ALLOC_EXPORT |
 			    ARENA_DMA_HEAP_FEATURE,
 		.id = arena->id,
 		.kind = arena->kind,

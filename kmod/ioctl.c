@@ -10,7 +10,9 @@
  * ours.  Sizes below the first version of a struct are EINVAL.
  */
 
+#include <linux/dma-buf.h>
 #include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -20,7 +22,7 @@
 /* The first published size of each struct; they only grow. */
 #define ARENA_INFO_SIZE_VER0		offsetofend(struct arena_info, exported_grants)
 #define ARENA_CREATE_SIZE_VER0		sizeof(struct arena_create)
-#define ARENA_ALLOC_SIZE_VER0		sizeof(struct arena_alloc)
+#define ARENA_ALLOC_SIZE_VER0		offsetofend(struct arena_alloc, arena_offset)
 #define ARENA_FREE_SIZE_VER0		sizeof(struct arena_free)
 #define ARENA_ALLOC_BATCH_SIZE_VER0	sizeof(struct arena_alloc_batch)
 #define ARENA_FREE_BATCH_SIZE_VER0	sizeof(struct arena_free_batch)
@@ -78,6 +80,49 @@ static void arena_describe(const struct arena_grant *grant, u32 handle,
 	d->arena_offset = grant->offset;
 }
 
+/*
+ * Whether @file may export with @flags (O_CLOEXEC and an access mode): an
+ * export gives no access its maker's file lacks (it has write).
+ */
+static int arena_export_allowed(struct file *file, u32 flags)
+{
+	if (flags & ~(O_CLOEXEC | O_ACCMODE) || (flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if ((flags & O_ACCMODE) != O_WRONLY && !(file->f_mode & FMODE_READ))
+		return -EACCES;
+	return 0;
+}
+
+/*
+ * ARENA_ALLOC_EXPORT: export @grant, just made and held by our reference
+ * alone, whole; the dma-buf takes the grant over.  Its fd is installed only
+ * once userspace has learnt it, so a failed copy leaves nothing behind.
+ */
+static long arena_alloc_export(struct arena_grant *grant, struct arena_alloc *a,
+			       void __user *uarg, size_t usize)
+{
+	struct dma_buf *dmabuf = arena_export_dmabuf(grant, 0, 0, a->export_flags);
+	int ret, fd;
+
+	arena_grant_put(grant);		/* the dma-buf's reference, if any, remains */
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	fd = get_unused_fd_flags(a->export_flags & O_CLOEXEC);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);	/* ->release returns the grant */
+		return fd;
+	}
+	a->fd = fd;
+	ret = copy_out(uarg, usize, a, sizeof(*a));
+	if (ret) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return ret;
+	}
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
 static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 {
 	struct arena_grant *grant;
@@ -92,6 +137,17 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 	if (a.flags & ~ARENA_ALLOC_FLAGS || a.pad ||
 	    (a.timeout_ns && !(a.flags & ARENA_ALLOC_WAIT)))
 		return -EINVAL;
+	if (a.flags & ARENA_ALLOC_EXPORT) {
+		/* Too short a struct for the fd: nowhere to put it. */
+		if (usize < offsetofend(struct arena_alloc, fd))
+			return -EINVAL;
+		ret = arena_export_allowed(file, a.export_flags);
+		if (ret)
+			return ret;
+	} else if (a.export_flags) {
+		return -EINVAL;
+	}
+	a.fd = 0;	/* an fd only with ARENA_ALLOC_EXPORT */
 	arena = arena_file_arena(file, true);
 	if (IS_ERR(arena))
 		return PTR_ERR(arena);
@@ -102,6 +158,11 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 				     a.timeout_ns, &grant);
 	if (ret)
 		return ret;
+	if (a.flags & ARENA_ALLOC_EXPORT) {
+		a.granted = grant->capacity;
+		a.arena_offset = grant->offset;
+		return arena_alloc_export(grant, &a, uarg, usize);
+	}
 	/*
 	 * The handle takes the allocation's reference.  Once it is in the
 	 * xarray another thread may free it, so a reference of our own keeps
@@ -270,10 +331,9 @@ static long arena_ioc_export(struct file *file, void __user *uarg, size_t usize)
 	ret = copy_struct_from_user(&e, sizeof(e), uarg, usize);
 	if (ret)
 		return ret;
-	/* An export gives no access its maker's file lacks (it has write). */
-	if ((e.flags & O_ACCMODE) != O_WRONLY && (e.flags & O_ACCMODE) != O_ACCMODE &&
-	    !(file->f_mode & FMODE_READ))
-		return -EACCES;
+	ret = arena_export_allowed(file, e.flags);
+	if (ret)
+		return ret;
 	grant = arena_file_grant(file, e.handle);
 	if (!grant)
 		return -ENOENT;

@@ -184,4 +184,4 @@ module_exit(arena_exit);
 MODULE_DESCRIPTION("Huge-page-backed, physically contiguous memory arenas");
 MODULE_AUTHOR("The arena developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("0.4.0");	/* with libarena and DKMS: see the Makefile */
+MODULE_VERSION("0.5.0");	/* with libarena and DKMS: see the Makefile */

@@ -45,6 +45,7 @@ struct ctx {
 	int fd;			/* the file an operation works on */
 	int importer;
 	int dmabuf;
+	int next_fd;		/* the lowest free fd before the operation */
 	uint64_t handle;
 	uint64_t cookie;
 	uint64_t size;
@@ -345,6 +346,47 @@ static int alloc_settle(struct ctx *c, int ret)
 {
 	int bad = ret ? 0 : arena_free(c->fd, c->handle);
 
+	bad = bad ?: nothing_live(c);
+	close(c->fd);
+	return bad;
+}
+
+/* ARENA_ALLOC_EXPORT: after a failure, no grant and no fd are left. */
+static int alloc_export_prepare(struct ctx *c)
+{
+	int ret = private_arena(c);
+
+	c->next_fd = ret ? -1 : dup(c->fd);
+	if (c->next_fd >= 0)
+		close(c->next_fd);
+	return ret;
+}
+
+static int alloc_export_run(struct ctx *c)
+{
+	struct arena_alloc a = { .size = 64 * KiB, .flags = ARENA_ALLOC_EXPORT,
+				 .export_flags = O_RDWR | O_CLOEXEC };
+
+	c->dmabuf = -1;
+	if (ioctl(c->fd, ARENA_IOC_ALLOC, &a))
+		return -errno;
+	c->dmabuf = a.fd;
+	return 0;
+}
+
+static int alloc_export_settle(struct ctx *c, int ret)
+{
+	int bad = 0, probe;
+
+	if (!ret && (c->dmabuf < 0 || arena_info(c->fd).exported_grants != 1))
+		bad = -1;
+	if (c->dmabuf >= 0)
+		close(c->dmabuf);
+	/* The lowest free fd is again the one the call took or would have. */
+	probe = dup(c->fd);
+	if (probe != c->next_fd)
+		bad = -1;
+	close(probe);
 	bad = bad ?: nothing_live(c);
 	close(c->fd);
 	return bad;
@@ -814,6 +856,8 @@ WALK(alloc_batch, .prepare = private_arena, .run = batch_run, .settle = batch_se
 WALK(mmap_and_fault_pmd, .prepare = huge_prepare, .run = map_run, .settle = map_settle)
 WALK(mmap_and_fault_pte, .prepare = small_prepare, .run = map_run, .settle = map_settle)
 WALK(export, .prepare = small_prepare, .run = export_run, .settle = export_settle)
+WALK(alloc_export, .prepare = alloc_export_prepare, .run = alloc_export_run,
+     .settle = alloc_export_settle)
 WALK(alloc_span, .prepare = three_chunks, .run = span_alloc_run, .settle = alloc_settle)
 WALK(mmap_and_fault_span, .prepare = span_prepare, .run = map_run, .settle = map_settle)
 WALK(export_import_span, .prepare = span_prepare, .run = span_import_run,

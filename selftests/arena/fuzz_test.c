@@ -166,8 +166,22 @@ static void op_alloc(struct state *s, int fd)
 		a.timeout_ns = 1000000;
 	if (!below(10))
 		a.pad = next();
+	/* One call that grants and exports, or its fields misused. */
+	if (!below(6))
+		a.flags |= ARENA_ALLOC_EXPORT;
+	if (a.flags & ARENA_ALLOC_EXPORT || !below(20))
+		a.export_flags = below(6) ? O_RDWR | O_CLOEXEC : (uint32_t)next();
 	if (ioctl(fd, ARENA_IOC_ALLOC, &a) == 0) {
 		s->granted++;
+		if (a.flags & ARENA_ALLOC_EXPORT) {
+			int i = below(KEEP);
+
+			s->exported++;
+			if (s->dmabufs[i] >= 0)
+				close(s->dmabufs[i]);
+			s->dmabufs[i] = a.fd;
+			return;
+		}
 		keep(s->handles, a.handle);
 		keep(s->offsets, a.offset);
 	}

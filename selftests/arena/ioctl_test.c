@@ -44,7 +44,7 @@ TEST(info_of_fresh_file_is_default_arena)
 		  ARENA_FEATURE_PMD_MAP | ARENA_FEATURE_IMPLICIT_MAP |
 		  ARENA_FEATURE_DMABUF | ARENA_FEATURE_SYNC | ARENA_FEATURE_NETLINK |
 		  ARENA_FEATURE_ISOLATION | ARENA_FEATURE_SHARE_LIMIT |
-		  ARENA_FEATURE_BIG_GRANTS | ARENA_FEATURE_CONTIG,
+		  ARENA_FEATURE_BIG_GRANTS | ARENA_FEATURE_CONTIG | ARENA_FEATURE_ALLOC_EXPORT,
 		  info.features & ~ARENA_FEATURE_DMA_HEAP);
 	/* Heaps come from modules where the kernel exports dma_heap_add(): 6.16 on. */
 	EXPECT_EQ(kernel_at_least(6, 16), !!(info.features & ARENA_FEATURE_DMA_HEAP));
@@ -329,22 +329,43 @@ TEST(alloc_struct_sizes)
 	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_ALLOC, sizeof(big)), &big));
 	EXPECT_EQ(E2BIG, errno);
 	big.extra[1] = 0;
+	big.a.fd = 7;			/* out only: overwritten */
 	ASSERT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_ALLOC, sizeof(big)), &big));
 	EXPECT_EQ(4096, big.a.granted);
 	EXPECT_EQ(0, big.extra[0]);	/* zero-filled beyond our struct */
+	EXPECT_EQ(0, big.a.fd);		/* no export asked for */
 	EXPECT_EQ(0, arena_free(fd, big.a.handle));
 	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_ALLOC, 8), &big));
 	EXPECT_EQ(EINVAL, errno);
+	/* The size before ARENA_FEATURE_ALLOC_EXPORT still grants, but cannot export. */
+	memset(&big, 0, sizeof(big));
+	big.a.size = 4096;
+	ASSERT_EQ(0, ioctl(fd, SIZED(ARENA_IOC_ALLOC, offsetof(struct arena_alloc, export_flags)),
+			   &big));
+	EXPECT_EQ(0, big.a.fd);		/* not written: beyond that size */
+	EXPECT_EQ(0, arena_free(fd, big.a.handle));
+	big.a.flags = ARENA_ALLOC_EXPORT;
+	EXPECT_EQ(-1, ioctl(fd, SIZED(ARENA_IOC_ALLOC, offsetof(struct arena_alloc, export_flags)),
+			    &big));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, arena_info(fd).live_grants);
 	close(fd);
 }
 
-/* Every input struct: a newer size with unknown bytes set is E2BIG, shorter is EINVAL. */
+/*
+ * Every input struct: a newer size with unknown bytes set is E2BIG, one
+ * shorter than its first published size is EINVAL.
+ */
 TEST(input_struct_sizes_of_every_ioctl)
 {
-	static const unsigned long cmds[] = {
-		ARENA_IOC_CREATE, ARENA_IOC_ALLOC, ARENA_IOC_FREE,
-		ARENA_IOC_ALLOC_BATCH, ARENA_IOC_FREE_BATCH, ARENA_IOC_EXPORT,
-		ARENA_IOC_SYNC,
+	static const struct { unsigned long cmd; size_t first; } cmds[] = {
+		{ ARENA_IOC_CREATE, sizeof(struct arena_create) },
+		{ ARENA_IOC_ALLOC, offsetof(struct arena_alloc, export_flags) },
+		{ ARENA_IOC_FREE, sizeof(struct arena_free) },
+		{ ARENA_IOC_ALLOC_BATCH, sizeof(struct arena_alloc_batch) },
+		{ ARENA_IOC_FREE_BATCH, sizeof(struct arena_free_batch) },
+		{ ARENA_IOC_EXPORT, sizeof(struct arena_export) },
+		{ ARENA_IOC_SYNC, sizeof(struct arena_sync) },
 	};
 	unsigned char buf[512];
 	unsigned int i;
@@ -352,14 +373,14 @@ TEST(input_struct_sizes_of_every_ioctl)
 
 	ASSERT_LE(0, fd);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		size_t size = _IOC_SIZE(cmds[i]);
+		size_t size = _IOC_SIZE(cmds[i].cmd);
 
 		memset(buf, 0, sizeof(buf));
 		buf[size + 7] = 1;
-		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i], size + 8), buf));
-		EXPECT_EQ(E2BIG, errno) TH_LOG("ioctl nr %u", (unsigned int)_IOC_NR(cmds[i]));
-		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i], size - 8), buf));
-		EXPECT_EQ(EINVAL, errno) TH_LOG("ioctl nr %u", (unsigned int)_IOC_NR(cmds[i]));
+		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i].cmd, size + 8), buf));
+		EXPECT_EQ(E2BIG, errno) TH_LOG("ioctl nr %u", (unsigned int)_IOC_NR(cmds[i].cmd));
+		EXPECT_EQ(-1, ioctl(fd, SIZED(cmds[i].cmd, cmds[i].first - 8), buf));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("ioctl nr %u", (unsigned int)_IOC_NR(cmds[i].cmd));
 	}
 	close(fd);
 }

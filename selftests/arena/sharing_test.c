@@ -129,6 +129,122 @@ TEST(export_rejects_bad_input)
 	close(big);
 }
 
+/* ARENA_ALLOC_EXPORT: the dma-buf's fd, or -errno; *@a as the call left it. */
+static int alloc_export(int fd, uint64_t size, uint32_t export_flags, struct arena_alloc *a)
+{
+	*a = (struct arena_alloc){ .size = size, .flags = ARENA_ALLOC_EXPORT,
+				   .export_flags = export_flags, .fd = -2 };
+	return ioctl(fd, ARENA_IOC_ALLOC, a) ? -errno : a->fd;
+}
+
+/* The lowest free fd: the one a call that makes an fd would take next. */
+static int next_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+/*
+ * One call grants and exports, as a dma-buf heap allocates: the dma-buf is
+ * the whole grant and the grant's only holder (no handle, no cookie), its
+ * memory zeroed, the same as the arena's own mapping shows at
+ * arena_offset; the grant returns once the fd and the mappings are gone.
+ */
+TEST(one_call_grants_a_dma_buf_that_alone_holds_the_grant)
+{
+	int fd = arena_open_buddy(4 * MiB, 0, 0), buf, i;
+	struct arena_alloc a;
+	char *p, *whole;
+
+	ASSERT_LE(0, fd);
+	whole = arena_map(fd, arena_info(fd).whole_offset, 4 * MiB);
+	ASSERT_NE(MAP_FAILED, whole);
+	for (i = 0; i < 2; i++) {		/* the second time, memory freed by the first */
+		buf = alloc_export(fd, 60 * KiB, O_RDWR | O_CLOEXEC, &a);
+		ASSERT_LE(0, buf) TH_LOG("%s", strerror(-buf));
+		EXPECT_EQ(0, a.handle);
+		EXPECT_EQ(0, a.offset);
+		EXPECT_EQ(64 * KiB, a.granted);
+		EXPECT_EQ(FD_CLOEXEC, fcntl(buf, F_GETFD) & FD_CLOEXEC);
+		EXPECT_EQ((off_t)a.granted, lseek(buf, 0, SEEK_END));
+		EXPECT_EQ(1, arena_info(fd).live_grants);
+		EXPECT_EQ(1, arena_info(fd).exported_grants);
+		EXPECT_EQ(-ENOENT, arena_free(fd, a.handle));
+		p = mmap(NULL, a.granted, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_TRUE(all_zero(p, a.granted));
+		stamp(p, a.granted, 0xe1 + i);
+		EXPECT_TRUE(stamp_ok(whole + a.arena_offset, a.granted, 0xe1 + i));
+		close(buf);
+		EXPECT_EQ(1, arena_info(fd).live_grants);	/* the mapping holds it */
+		EXPECT_TRUE(stamp_ok(p, a.granted, 0xe1 + i));
+		EXPECT_EQ(0, munmap(p, a.granted));
+		EXPECT_TRUE(wait_live(fd, 0));
+		EXPECT_EQ(0, arena_info(fd).exported_grants);
+	}
+	/* Without O_CLOEXEC, read-only: */
+	buf = alloc_export(fd, 4096, O_RDONLY, &a);
+	ASSERT_LE(0, buf);
+	EXPECT_EQ(0, fcntl(buf, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0));
+	EXPECT_EQ(EACCES, errno);
+	close(buf);
+	EXPECT_TRUE(wait_live(fd, 0));
+	munmap(whole, 4 * MiB);
+	close(fd);
+}
+
+/*
+ * What ARENA_IOC_EXPORT refuses, the one call refuses, as well as its own
+ * misuse; none of them leaves a grant or an fd behind, nor does a result
+ * that cannot be written back.
+ */
+TEST(one_call_export_refuses_bad_input_and_leaves_nothing)
+{
+	int fd = arena_open_buddy(4 * MiB, 256, 0), wronly, before;
+	struct arena_alloc a = { .size = 4096, .export_flags = O_RDWR };
+	struct arena_alloc *ro;
+
+	ASSERT_LE(0, fd);
+	before = next_fd();
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC, &a));	/* export_flags, no export */
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, alloc_export(fd, 4096, O_RDWR | O_APPEND, &a));
+	EXPECT_EQ(-EINVAL, alloc_export(fd, 4096, O_ACCMODE, &a));
+	EXPECT_EQ(-EINVAL, alloc_export(fd, 256, O_RDWR, &a));	/* no whole page */
+	EXPECT_EQ(-2, a.fd);
+	EXPECT_EQ(-EFBIG, alloc_export(fd, 8 * MiB, O_RDWR, &a));
+	EXPECT_TRUE(wait_live(fd, 0));
+	EXPECT_EQ(0, arena_info(fd).exported_grants);
+	EXPECT_EQ(before, next_fd());
+
+	/* A file opened write-only exports write-only, or not at all. */
+	wronly = open(ARENA_DEV, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, wronly);
+	before = next_fd();
+	EXPECT_EQ(-EACCES, alloc_export(wronly, 4096, O_RDWR, &a));
+	EXPECT_EQ(-EACCES, alloc_export(wronly, 4096, O_RDONLY, &a));
+	EXPECT_EQ(before, next_fd());
+	close(wronly);
+
+	/* Read, but not written back: the fd is never installed. */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	*ro = (struct arena_alloc){ .size = 64 * KiB, .flags = ARENA_ALLOC_EXPORT,
+				    .export_flags = O_RDWR };
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ));
+	before = next_fd();
+	EXPECT_EQ(-1, ioctl(fd, ARENA_IOC_ALLOC, ro));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(before, next_fd());
+	EXPECT_TRUE(wait_live(fd, 0));
+	EXPECT_EQ(0, arena_info(fd).exported_grants);
+	munmap(ro, 4096);
+	close(fd);
+}
+
 TEST(a_dma_buf_reaches_only_what_was_exported)
 {
 	struct arena_alloc a;

@@ -105,6 +105,11 @@ struct arena_create {
  * /dev/dma_heap/arena-<name>.
  */
 #define ARENA_FEATURE_DMA_HEAP		_BITULL(16)
+/*
+ * ARENA_ALLOC_EXPORT: a grant made and exported as a dma-buf in one call,
+ * with arena_alloc.export_flags and arena_alloc.fd.
+ */
+#define ARENA_FEATURE_ALLOC_EXPORT	_BITULL(17)
 
 /* ARENA_IOC_INFO: the geometry and counters of the file's arena. */
 struct arena_info {
@@ -151,7 +156,14 @@ struct arena_info {
 #define ARENA_ALLOC_WAIT	_BITUL(0)	/* sleep until space, or timeout */
 /* Physically contiguous: at most a chunk, ERANGE for more (abi.rst). */
 #define ARENA_ALLOC_CONTIG	_BITUL(1)
-#define ARENA_ALLOC_FLAGS	((__u32)(ARENA_ALLOC_WAIT | ARENA_ALLOC_CONTIG))
+/*
+ * The grant exported whole as a dma-buf (fd), which holds it alone: no
+ * handle, no mmap cookie (handle and offset are 0); it returns once the
+ * dma-buf is gone.  The call fails where ARENA_IOC_EXPORT of the grant would.
+ */
+#define ARENA_ALLOC_EXPORT	_BITUL(2)
+#define ARENA_ALLOC_FLAGS	((__u32)(ARENA_ALLOC_WAIT | ARENA_ALLOC_CONTIG | \
+					 ARENA_ALLOC_EXPORT))
 /* struct arena_alloc_batch.flags */
 #define ARENA_ALLOC_BATCH_FLAGS	((__u32)ARENA_ALLOC_CONTIG)
 
@@ -169,6 +181,9 @@ struct arena_alloc {
 	__u64 offset;		/* out: mmap offset */
 	__u64 granted;		/* out: usable bytes, >= size */
 	__u64 arena_offset;	/* out */
+	/* Since ARENA_FEATURE_ALLOC_EXPORT (the structure grew; older sizes work). */
+	__u32 export_flags;	/* in: with ARENA_ALLOC_EXPORT, as arena_export.flags */
+	__s32 fd;		/* out: the dma-buf with ARENA_ALLOC_EXPORT, else 0 */
 };
 
 /* ARENA_IOC_FREE: drop a handle; the memory returns when nothing holds it. */
