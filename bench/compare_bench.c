@@ -22,7 +22,8 @@
  *             worker still zeroing the previous buffer;
  *   share     a 64 KiB and a 64 MiB buffer exported, handed to a second
  *             process over a unix socket and mapped and touched there:
- *             arena, dma-heap;
+ *             arena in one call (ARENA_ALLOC_EXPORT) and in two (grant,
+ *             then export), dma-heap;
  *   scaling   4 KiB grants per second on 1 and 2 threads;
  *   metadata  the allocator's own bytes per GiB of arena.
  *
@@ -249,7 +250,20 @@ static int g_malloc(struct grant_ctx *c)
 }
 
 /* Median ns per operation of @fn, or -errno. */
-static double time_grants(grant_fn fn, struct grant_ctx *c)
+/* Until the arena's grants are all back, zeroed. */
+static void wait_zeroed(int fd)
+{
+	while (arena_info(fd).live_grants)
+		usleep(100);
+}
+
+/*
+ * ns per pair of @fn, the median over the repeats.  @idle_fd: an arena whose
+ * zeroing worker the pairs feed (releases above zero_inline_max are zeroed
+ * there), so that each run ends only when its grants are all back, zeroed;
+ * -1 for none.
+ */
+static double time_grants(grant_fn fn, struct grant_ctx *c, int idle_fd)
 {
 	double runs[16], start, elapsed;
 	long ops;
@@ -265,6 +279,10 @@ static double time_grants(grant_fn fn, struct grant_ctx *c)
 			ops += ret;
 			elapsed = now_ns() - start;
 		} while (elapsed < budget * 1e9);
+		if (idle_fd >= 0) {
+			wait_zeroed(idle_fd);
+			elapsed = now_ns() - start;
+		}
 		runs[r] = elapsed / ops;
 	}
 	return median(runs, repeats);
@@ -314,7 +332,8 @@ static void bench_grants(size_t size, const char *row)
 			why = "no " HEAP_DEV " in this kernel";
 		else if (fn == g_udmabuf && c.udmabuf_fd < 0)
 			why = "no " UDMABUF_DEV " in this kernel";
-		ns = why ? -1 : time_grants(fn, &c);
+		ns = why ? -1 : time_grants(fn, &c, fn == g_arena || fn == g_arena_batch ?
+					    c.arena_fd : -1);
 		if (!why && ns < 0)
 			why = strerror((int)-ns);
 		record(row, contenders[i].who, why ? -1 : ns, -1, why);
@@ -421,13 +440,6 @@ static void bench_map(size_t len, const char *row)
 }
 
 /* ---- big buffers --------------------------------------------------------- */
-
-/* Until the arena's grants are all back, zeroed. */
-static void wait_zeroed(int fd)
-{
-	while (arena_info(fd).live_grants)
-		usleep(100);
-}
 
 /*
  * One cycle of a big buffer of @len from contender @w; returns ns, or
@@ -574,26 +586,36 @@ static void receiver(int sock, size_t len)
 	_exit(0);
 }
 
-/* A dma-buf of @len from arena (grant + export) or the heap; its handle in *h. */
-static int make_dmabuf(int arena_fd, int heap_fd, size_t len, uint64_t *h)
+/*
+ * A dma-buf of @len: from arena in one call (@how 0: ARENA_ALLOC_EXPORT) or
+ * two (1: grant, then export; its handle in *h, freed after the hand-off),
+ * or from the heap (2).
+ */
+static int make_dmabuf(int how, int arena_fd, int heap_fd, size_t len, uint64_t *h)
 {
-	if (arena_fd >= 0) {
-		struct arena_export e = { .flags = O_RDWR | O_CLOEXEC };
-		struct arena_alloc a;
+	struct arena_alloc a = { .size = len, .flags = ARENA_ALLOC_EXPORT,
+				 .export_flags = O_RDWR | O_CLOEXEC };
+	struct arena_export e = { .flags = O_RDWR | O_CLOEXEC };
+	struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
 
+	switch (how) {
+	case 0:
+		return ioctl(arena_fd, ARENA_IOC_ALLOC, &a) ? -1 : a.fd;
+	case 1:
 		if (arena_alloc(arena_fd, len, &a))
 			return -1;
 		e.handle = *h = a.handle;
 		return ioctl(arena_fd, ARENA_IOC_EXPORT, &e) ? -1 : e.fd;
-	} else {
-		struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
-
+	default:
 		return ioctl(heap_fd, DMA_HEAP_IOCTL_ALLOC, &d) ? -1 : (int)d.fd;
 	}
 }
 
 static void bench_share(size_t len, const char *row)
 {
+	static const char *const who[] = {
+		"arena alloc+export", "(arena grant, export)", "dma-heap alloc",
+	};
 	int w, r, sv[2], fd, arena_fd, heap_fd;
 	double runs[16], start, elapsed = 0;
 	const char *why;
@@ -602,11 +624,11 @@ static void bench_share(size_t len, const char *row)
 	char ack;
 	pid_t pid;
 
-	for (w = 0; w < 2; w++) {
-		arena_fd = w == 0 ? arena_open_buddy(64 * MiB, 4 * KiB, 0) : -1;
-		heap_fd = w == 1 ? open(HEAP_DEV, O_RDWR | O_CLOEXEC) : -1;
-		why = w == 0 ? (arena_fd < 0 ? "cannot make the arena" : NULL)
-			     : (heap_fd < 0 ? "no " HEAP_DEV " in this kernel" : NULL);
+	for (w = 0; w < 3; w++) {
+		arena_fd = w < 2 ? arena_open_buddy(64 * MiB, 4 * KiB, 0) : -1;
+		heap_fd = w == 2 ? open(HEAP_DEV, O_RDWR | O_CLOEXEC) : -1;
+		why = w < 2 ? (arena_fd < 0 ? "cannot make the arena" : NULL)
+			    : (heap_fd < 0 ? "no " HEAP_DEV " in this kernel" : NULL);
 		if (!why && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
 			pid = fork();
 			if (pid == 0) {
@@ -618,13 +640,13 @@ static void bench_share(size_t len, const char *row)
 				ops = 0;
 				start = now_ns();
 				do {
-					fd = make_dmabuf(arena_fd, heap_fd, len, &h);
+					fd = make_dmabuf(w, arena_fd, heap_fd, len, &h);
 					if (fd < 0 || send_fd(sv[0], fd) || read(sv[0], &ack, 1) != 1) {
 						why = "hand-off failed";
 						break;
 					}
 					close(fd);
-					if (arena_fd >= 0)
+					if (w == 1)
 						arena_free(arena_fd, h);
 					ops++;
 					elapsed = now_ns() - start;
@@ -634,8 +656,7 @@ static void bench_share(size_t len, const char *row)
 			close(sv[0]);
 			waitpid(pid, NULL, 0);
 		}
-		record(row, w == 0 ? "arena grant+export" : "dma-heap alloc", why ? -1 :
-		       median(runs, repeats), -1, why);
+		record(row, who[w], why ? -1 : median(runs, repeats), -1, why);
 		if (arena_fd >= 0)
 			close(arena_fd);
 		if (heap_fd >= 0)
@@ -742,6 +763,7 @@ static void target(const char *what, double value, double goal, int at_least)
 int main(int argc, char **argv)
 {
 	double one, two, meta_buddy = 0, meta_fixed = 0, pre;
+	long long hugepages_before;
 	char a[32];
 	int i, fd;
 
@@ -752,12 +774,13 @@ int main(int argc, char **argv)
 	if (repeats == 1)
 		budget = 0.02;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	/* Enough huge pages for the largest hugetlb contender, and spare. */
-	fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
-	if (fd < 0 || write(fd, "160", 3) != 3)
+	/*
+	 * Enough huge pages for the largest hugetlb contender, and spare; the
+	 * machine's own setting back at the end (scripts/bench --native).
+	 */
+	hugepages_before = read_ll("/proc/sys/vm/nr_hugepages");
+	if (write_file("/proc/sys/vm/nr_hugepages", "160"))
 		printf("# could not reserve huge pages: the hugetlb rows may be n/a\n");
-	if (fd >= 0)
-		close(fd);
 
 	printf("arena against the alternatives: medians of %d runs\n", repeats);
 	printf("Software emulation (QEMU TCG) if in the VM: absolute times are not hardware\n"
@@ -814,6 +837,13 @@ int main(int argc, char **argv)
 	       10, 1);
 	target("4K grant: libarena cached time / arena ioctl time",
 	       find("grant 4K", "libarena cached"), 0.1, 0);
+	pre = find("grant 4K", "(arena without zeroing)");
+	target("4K pair without zeroing: two empty ioctls / pair (2.5x the floor at most)",
+	       pre > 0 ? find("grant 4K", "(two empty ioctls)") / pre : 0, 0.4, 1);
+	target("2M grant cycle: dma-heap time / arena ioctl time",
+	       find("grant 2M", "dma-heap alloc+close"), 1, 1);
+	target("share 64K: dma-heap time / arena alloc+export time",
+	       find("share 64K", "dma-heap alloc"), 1, 1);
 	target("map+touch 256M: dma-heap time / arena time",
 	       find("map+touch 256M", "dma-heap mmap"), 5, 1);
 	target("1G buffer, whole cycle: dma-heap time / arena time",
@@ -837,5 +867,9 @@ int main(int argc, char **argv)
 	       two ? one / two : 0);
 	printf("metadata,buddy 4K blocks (%% of bytes),%.4f,-1,0\n", meta_buddy);
 	printf("--- end\n");
+	if (hugepages_before >= 0) {
+		snprintf(a, sizeof(a), "%lld", hugepages_before);
+		write_file("/proc/sys/vm/nr_hugepages", a);
+	}
 	return 0;
 }
