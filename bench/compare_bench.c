@@ -614,7 +614,7 @@ static int make_dmabuf(int how, int arena_fd, int heap_fd, size_t len, uint64_t 
 static void bench_share(size_t len, const char *row)
 {
 	static const char *const who[] = {
-		"arena alloc+export", "(arena grant, export)", "dma-heap alloc",
+		"arena alloc+export", "(arena grant then export)", "dma-heap alloc",
 	};
 	int w, r, sv[2], fd, arena_fd, heap_fd;
 	double runs[16], start, elapsed = 0;
