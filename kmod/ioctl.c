@@ -159,6 +159,8 @@ static long arena_ioc_alloc(struct file *file, void __user *uarg, size_t usize)
 	if (ret)
 		return ret;
 	if (a.flags & ARENA_ALLOC_EXPORT) {
+		a.handle = 0;		/* out fields: whatever came in goes */
+		a.offset = 0;
 		a.granted = grant->capacity;
 		a.arena_offset = grant->offset;
 		return arena_alloc_export(grant, &a, uarg, usize);

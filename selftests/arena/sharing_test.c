@@ -132,8 +132,10 @@ TEST(export_rejects_bad_input)
 /* ARENA_ALLOC_EXPORT: the dma-buf's fd, or -errno; *@a as the call left it. */
 static int alloc_export(int fd, uint64_t size, uint32_t export_flags, struct arena_alloc *a)
 {
+	/* Out fields hold garbage going in: each must come back as documented. */
 	*a = (struct arena_alloc){ .size = size, .flags = ARENA_ALLOC_EXPORT,
-				   .export_flags = export_flags, .fd = -2 };
+				   .export_flags = export_flags, .handle = 77, .offset = 88,
+				   .granted = 99, .arena_offset = 1, .fd = -2 };
 	return ioctl(fd, ARENA_IOC_ALLOC, a) ? -errno : a->fd;
 }
 
