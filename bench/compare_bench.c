@@ -249,7 +249,6 @@ static int g_malloc(struct grant_ctx *c)
 	return 1;
 }
 
-/* Median ns per operation of @fn, or -errno. */
 /* Until the arena's grants are all back, zeroed. */
 static void wait_zeroed(int fd)
 {
@@ -258,7 +257,7 @@ static void wait_zeroed(int fd)
 }
 
 /*
- * ns per pair of @fn, the median over the repeats.  @idle_fd: an arena whose
+ * Median ns per operation of @fn, or -errno.  @idle_fd: an arena whose
  * zeroing worker the pairs feed (releases above zero_inline_max are zeroed
  * there), so that each run ends only when its grants are all back, zeroed;
  * -1 for none.

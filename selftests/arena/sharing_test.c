@@ -139,10 +139,13 @@ static int alloc_export(int fd, uint64_t size, uint32_t export_flags, struct are
 	return ioctl(fd, ARENA_IOC_ALLOC, a) ? -errno : a->fd;
 }
 
-/* The lowest free fd: the one a call that makes an fd would take next. */
+/*
+ * The lowest free fd: the one a call that makes an fd would take next
+ * (opened, not dup()ed, so that a closed stdin cannot make it -1).
+ */
 static int next_fd(void)
 {
-	int fd = dup(0);
+	int fd = open("/", O_RDONLY | O_CLOEXEC);
 
 	close(fd);
 	return fd;
