@@ -41,6 +41,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>	/* user->locked_vm */
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "grant.h"
 #include "kcompat.h"
@@ -143,7 +144,14 @@ static void arena_grant_return(struct arena_grant *grant, bool zeroed)
 	if (zeroed)
 		atomic_dec(&arena->zeroing);
 	atomic64_inc(&arena->returns);
-	wake_up_all(&arena->wait);
+	/*
+	 * Most releases have nobody to wake: skip the queue's lock then.  The
+	 * barrier in wq_has_sleeper() orders the return above before the look
+	 * at the queue, and pairs with the one a waiter (wait_event_*(),
+	 * poll) passes between joining the queue and testing its condition.
+	 */
+	if (wq_has_sleeper(&arena->wait))
+		wake_up_all(&arena->wait);
 	kfree(grant);
 	arena_put(arena);
 }

@@ -38,6 +38,25 @@
  * Release claims the buddy while it is free and climbs, then publishes the
  * merged block.  Both cost O(orders) word operations under one lane lock.
  *
+ * Each lane caches released blocks of its smallest orders (cache_orders, at
+ * most ARENA_BUDDY_CACHE_ORDERS, never a top block) uncoalesced, up to
+ * ARENA_BUDDY_CACHE_DEPTH of each, for its next grants of that order: a
+ * grant and a release of the same small size would otherwise split a chunk
+ * down and coalesce it back every time (nine levels for 4 KiB blocks of a
+ * 2 MiB chunk), the buddy's cost in the kernel's profile of the grant ioctl
+ * and on the host.  The cache lives under the lane's lock like the rest of
+ * the lane: a CPU starts in a lane of its own where there are enough
+ * chunks, so it costs no lock of its own, a release can check against it (a few compares) that a block is
+ * not released twice, and emptying it needs no other CPU's help.  A cached
+ * block stays allocated in the bitmaps; everything outside the lane counts
+ * it as free:
+ *  - its order is published (with LANE_CACHED), so a poll and a lock-free
+ *    largest_free see it as a free block of its size;
+ *  - a request that finds nothing empties every lane's cache and tries once
+ *    more before -ENOSPC, and a span and the largest grant empty them first;
+ *  - the stats empty them, so that largest_free_block (and the
+ *    fragmentation derived from it) is the coalesced arena's.
+ *
  * Concurrency design: a lane's lock protects everything in the lane; it is
  * taken with interrupts disabled, so allocation and release may run in any
  * context that cannot sleep, and no path holds two lane locks.  A CPU starts
@@ -151,7 +170,9 @@ static void take_free(const struct arena_buddy *b, struct arena_buddy_lane *lane
  * stale count, which only makes a lock-free reader look at it in vain.
  */
 #define LANE_POOL	BIT(BITS_PER_LONG - 1)	/* above every order */
-static_assert(ARENA_BUDDY_MAX_ORDERS < BITS_PER_LONG, "LANE_POOL lies above every order");
+#define LANE_CACHED	BIT(BITS_PER_LONG - 2)	/* the cache holds a block */
+#define LANE_FLAGS	(LANE_POOL | LANE_CACHED)
+static_assert(ARENA_BUDDY_MAX_ORDERS + 2 <= BITS_PER_LONG, "LANE_FLAGS lie above every order");
 
 static void lane_unlock(struct arena_buddy *b, unsigned int l, bool moved,
 			unsigned long flags)
@@ -162,6 +183,8 @@ static void lane_unlock(struct arena_buddy *b, unsigned int l, bool moved,
 
 	if (unlikely(moved))
 		pool = arena_chunks_group_has(&b->pool, l) ? LANE_POOL : 0;
+	if (lane->cache_mask)
+		pool |= lane->cache_mask | LANE_CACHED;
 	WRITE_ONCE(lane->published, lane->nonempty | pool);
 	spin_unlock_irqrestore(&lane->lock, flags);
 }
@@ -169,7 +192,14 @@ static void lane_unlock(struct arena_buddy *b, unsigned int l, bool moved,
 /* The orders a published word says the lane can serve, its pool chunks as top blocks. */
 static unsigned long published_orders(const struct arena_buddy *b, unsigned long published)
 {
-	return (published & ~LANE_POOL) | (published & LANE_POOL ? BIT(b->max_order) : 0);
+	return (published & ~LANE_FLAGS) | (published & LANE_POOL ? BIT(b->max_order) : 0);
+}
+
+/* Whether a lane that published @published may serve a block of @order. */
+static bool published_serves(unsigned long published, unsigned int order)
+{
+	/* LANE_POOL lies above every order: it passes any shift. */
+	return (published & ~LANE_CACHED) >> order;
 }
 
 static bool is_split(const struct arena_buddy *b, const struct arena_buddy_lane *lane,
@@ -201,6 +231,7 @@ int arena_buddy_init(struct arena_buddy *b, const struct arena_buddy_geometry *g
 	b->nr_chunks = g->nr_chunks;
 	b->nr_lanes = pick_lanes(g->nr_chunks);
 	b->lane_chunks = g->nr_chunks / b->nr_lanes;
+	b->cache_orders = min_t(unsigned int, ARENA_BUDDY_CACHE_ORDERS, b->max_order);
 	b->cap_capacity = g->flags & ARENA_BUDDY_NEAREST;
 
 	for (k = 0; k <= b->max_order; k++) {
@@ -270,6 +301,11 @@ static long alloc_locked(struct arena_buddy *b, unsigned int l,
 	long i;
 
 	lockdep_assert_held(&lane->lock);
+	if (order < b->cache_orders && lane->cached[order]) {
+		if (!--lane->cached[order])
+			lane->cache_mask &= ~BIT(order);
+		return lane->cache[order][lane->cached[order]];
+	}
 	if (avail) {
 		k = order + __ffs(avail);
 		i = arena_hbitmap_find_first(&b->free[k], lane->words);
@@ -306,15 +342,15 @@ static bool is_allocated(const struct arena_buddy *b, unsigned int l,
 	return is_split(b, lane, order + 1, i / 2);
 }
 
-/* Caller holds lane @l's lock.  A chunk coalesced whole goes to the pool. */
-static int free_locked(struct arena_buddy *b, unsigned int l,
-		       unsigned int order, unsigned long i, unsigned int *coalesces, bool *moved)
+/*
+ * Caller holds lane @l's lock.  Put allocated block @i of @order back in the
+ * free lists, coalesced; a chunk coalesced whole goes to the pool.
+ */
+static void release_locked(struct arena_buddy *b, unsigned int l, unsigned int order,
+			   unsigned long i, unsigned int *coalesces, bool *moved)
 {
 	struct arena_buddy_lane *lane = &b->lanes[l];
 
-	lockdep_assert_held(&lane->lock);
-	if (!is_allocated(b, l, order, i))
-		return -EINVAL;
 	while (order < b->max_order &&
 	       arena_hbitmap_test(&b->free[order], lane->words, i ^ 1)) {
 		take_free(b, lane, order, i ^ 1);
@@ -330,39 +366,113 @@ static int free_locked(struct arena_buddy *b, unsigned int l,
 	} else {
 		put_free(b, lane, order, i);
 	}
-	return 0;
+}
+
+static bool is_cached(const struct arena_buddy_lane *lane, unsigned int order, u32 i)
+{
+	unsigned int c;
+
+	for (c = 0; c < lane->cached[order]; c++)
+		if (lane->cache[order][c] == i)
+			return true;
+	return false;
 }
 
 /*
- * Give every lane's spare chunk back to the pool, one lane lock at a time,
- * so that a span, or the longest run reported, sees it.  A lane whose
- * published state shows no top block has none.  Returns how many went back.
+ * Caller holds lane @l's lock.  Release block @i of @order: into the lane's
+ * cache while it has room for the order, else into the free lists.
  */
-static unsigned int drain_spares(struct arena_buddy *b)
+static int free_locked(struct arena_buddy *b, unsigned int l,
+		       unsigned int order, unsigned long i, unsigned int *coalesces, bool *moved)
 {
-	unsigned int top = b->max_order, l, n = 0;
+	struct arena_buddy_lane *lane = &b->lanes[l];
+
+	lockdep_assert_held(&lane->lock);
+	if (order < b->cache_orders) {
+		/* A cached block is still allocated in the bitmaps. */
+		if (is_cached(lane, order, i) || !is_allocated(b, l, order, i))
+			return -EINVAL;
+		if (lane->cached[order] < ARENA_BUDDY_CACHE_DEPTH) {
+			lane->cache[order][lane->cached[order]++] = i;
+			lane->cache_mask |= BIT(order);
+			return 0;
+		}
+	} else if (!is_allocated(b, l, order, i)) {
+		return -EINVAL;
+	}
+	release_locked(b, l, order, i, coalesces, moved);
+	return 0;
+}
+
+/* Caller holds lane @l's lock.  Release every block in its cache. */
+static void drain_cache_locked(struct arena_buddy *b, unsigned int l,
+			       unsigned int *coalesces, bool *moved)
+{
+	struct arena_buddy_lane *lane = &b->lanes[l];
+	unsigned int k;
+
+	for (k = 0; k < b->cache_orders; k++)
+		while (lane->cached[k]) {
+			lane->cached[k]--;
+			release_locked(b, l, k, lane->cache[k][lane->cached[k]], coalesces, moved);
+		}
+	lane->cache_mask = 0;
+}
+
+/*
+ * Empty every lane's cache into its free lists and, with @spares, give its
+ * spare chunks back to the pool, one lane lock at a time, so that a request
+ * that found nothing, a span, or the longest run reported sees them.  A
+ * lane whose published state shows neither has none.  Returns whether a
+ * block or a chunk moved.
+ */
+static bool drain_lanes(struct arena_buddy *b, bool spares)
+{
+	unsigned int top = b->max_order, l, coalesces = 0;
+	unsigned long want = LANE_CACHED | (spares ? BIT(top) : 0);
 	struct arena_buddy_lane *lane;
 	unsigned long flags;
-	bool moved;
+	bool moved, any = false;
 	long i;
 
 	for (l = 0; l < b->nr_lanes; l++) {
 		lane = &b->lanes[l];
-		if (!(READ_ONCE(lane->published) & BIT(top)))	/* no spare */
+		if (!(READ_ONCE(lane->published) & want))
 			continue;
 		moved = false;
 		spin_lock_irqsave(&lane->lock, flags);
-		while (lane->free_count[top]) {
+		if (lane->cache_mask) {
+			drain_cache_locked(b, l, &coalesces, &moved);
+			any = true;
+		}
+		while (spares && lane->free_count[top]) {
 			i = arena_hbitmap_find_first(&b->free[top], lane->words);
 			take_free(b, lane, top, i);
 			arena_chunks_give_one(&b->pool, l * b->lane_chunks + i);
 			moved = true;
-			n++;
 		}
+		any |= moved;
 		lane_unlock(b, l, moved, flags);
 	}
-	return n;
+	if (coalesces)
+		this_cpu_add(b->pcpu->coalesces, coalesces);
+	return any;
 }
+
+/**
+ * arena_buddy_drain() - empty every lane's cache of released blocks
+ * @b: the allocator
+ *
+ * The cached blocks go back to the free lists, coalesced, as if they had
+ * never been cached.
+ *
+ * Return: whether a lane's cache held a block.
+ */
+bool arena_buddy_drain(struct arena_buddy *b)
+{
+	return drain_lanes(b, false);
+}
+EXPORT_SYMBOL_IF_KUNIT(arena_buddy_drain);
 
 /**
  * arena_buddy_alloc_batch() - allocate up to @n blocks for @size bytes each
@@ -379,6 +489,7 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 			    struct arena_block *blks)
 {
 	unsigned int splits = 0, got = 0, first, t;
+	bool drained = false;
 	unsigned long flags;
 	int order;
 	u64 bsize, lane_bytes;
@@ -393,13 +504,13 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 	lane_bytes = (u64)lane_blocks(b, order) * bsize;
 
 	first = raw_smp_processor_id() % b->nr_lanes;
+again:
 	for (t = 0; t < b->nr_lanes && got < n; t++) {
 		unsigned int l = first + t < b->nr_lanes ? first + t : first + t - b->nr_lanes;
 		struct arena_buddy_lane *lane = &b->lanes[l];
 		bool moved = false;
 
-		/* LANE_POOL lies above every order: it passes any shift. */
-		if (!(READ_ONCE(lane->published) >> order) &&
+		if (!published_serves(READ_ONCE(lane->published), order) &&
 		    !arena_chunks_group_has(&b->pool, l))
 			continue;
 		spin_lock_irqsave(&lane->lock, flags);
@@ -415,6 +526,11 @@ int arena_buddy_alloc_batch(struct arena_buddy *b, u64 size, unsigned int n,
 	}
 
 	if (!got) {
+		/* Cached blocks may coalesce into what was asked for. */
+		if (!drained && drain_lanes(b, false)) {
+			drained = true;
+			goto again;
+		}
 		this_cpu_add(b->pcpu->allocations_failed, 1);
 		return -ENOSPC;
 	}
@@ -539,8 +655,8 @@ int arena_buddy_alloc_span(struct arena_buddy *b, u64 size, struct arena_block *
 		return -EINVAL;
 	if (!n)
 		return -EFBIG;
-	/* Spares first: a span is rare and large, a lane lock each is cheap. */
-	drain_spares(b);
+	/* Caches and spares first: a span is rare and large, a lane lock each is cheap. */
+	drain_lanes(b, true);
 	first = arena_chunks_take_span(&b->pool, n, span_emptied);
 	if (first < 0) {
 		this_cpu_add(b->pcpu->allocations_failed, 1);
@@ -606,13 +722,14 @@ EXPORT_SYMBOL_IF_KUNIT(arena_buddy_largest_free);
 
 /*
  * The largest grant, block or span, that could be made now, the lanes'
- * spare chunks given back to the pool first so that runs count them.
+ * caches emptied and spare chunks given back to the pool first so that
+ * runs count them.
  */
 u64 arena_buddy_largest_grant(struct arena_buddy *b)
 {
 	u64 span;
 
-	drain_spares(b);
+	drain_lanes(b, true);
 	span = (u64)arena_chunks_longest(&b->pool) << chunk_shift(b);
 	return max(span, arena_buddy_largest_free(b));
 }
@@ -634,6 +751,8 @@ u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order)
 		lane = &b->lanes[l];
 		spin_lock_irqsave(&lane->lock, flags);
 		n += lane->free_count[order];
+		if (order < b->cache_orders)
+			n += lane->cached[order];	/* free to everyone else */
 		/* Whole free chunks are the pool's, moved only under this lock. */
 		if (order == b->max_order)
 			n += READ_ONCE(b->pool.group_free[l]);
@@ -645,6 +764,8 @@ EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free_blocks);
 
 void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st)
 {
+	/* The free space as it would be coalesced, the counters with it. */
+	drain_lanes(b, false);
 	arena_core_stats_sum(b->pcpu, st);
 	st->largest_free_block = arena_buddy_largest_free(b);
 	st->largest_free_grant = arena_buddy_largest_grant(b);

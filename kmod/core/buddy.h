@@ -15,6 +15,14 @@
 #define ARENA_BUDDY_MAX_LANES	16
 
 /*
+ * A lane's cache of released blocks, left uncoalesced: up to
+ * ARENA_BUDDY_CACHE_DEPTH blocks of each of the ARENA_BUDDY_CACHE_ORDERS
+ * smallest orders (never a chunk's top block); see buddy.c.
+ */
+#define ARENA_BUDDY_CACHE_ORDERS	4
+#define ARENA_BUDDY_CACHE_DEPTH		8
+
+/*
  * ARENA_BUDDY_NEAREST: round min_block, max_block and total up to what the
  * allocator needs instead of rejecting them, and report each grant's
  * capacity as the size asked for rather than the block size.  Without it
@@ -39,6 +47,10 @@ struct arena_buddy_lane {
 	unsigned long published;	/* @nonempty, and a pool chunk as a top block; lock-free */
 	u32 free_count[ARENA_BUDDY_MAX_ORDERS];
 	unsigned long *words;		/* free and split bitmaps, per the shapes */
+	/* Released blocks kept uncoalesced for the next grant of their order. */
+	unsigned long cache_mask;	/* bit k: cached[k] != 0 */
+	u8 cached[ARENA_BUDDY_CACHE_ORDERS];
+	u32 cache[ARENA_BUDDY_CACHE_ORDERS][ARENA_BUDDY_CACHE_DEPTH];	/* block indices */
 } ____cacheline_aligned;
 
 struct arena_buddy {
@@ -47,6 +59,7 @@ struct arena_buddy {
 	unsigned int nr_chunks;
 	unsigned int nr_lanes;
 	unsigned int lane_chunks;	/* chunks per lane */
+	unsigned int cache_orders;	/* orders below this one are cached */
 	bool cap_capacity;
 	/* Shapes of one lane's bitmaps, the same for every lane. */
 	struct arena_hbitmap free[ARENA_BUDDY_MAX_ORDERS];	/* bit i: block i free */
@@ -72,6 +85,7 @@ int arena_buddy_free_batch(struct arena_buddy *b, const struct arena_block *blks
 u64 arena_buddy_largest_free(const struct arena_buddy *b);
 u64 arena_buddy_largest_grant(struct arena_buddy *b);
 u64 arena_buddy_free_blocks(const struct arena_buddy *b, unsigned int order);
+bool arena_buddy_drain(struct arena_buddy *b);
 void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st);
 size_t arena_buddy_metadata_bytes(const struct arena_buddy *b);
 

@@ -173,7 +173,46 @@ static void buddy_free_rejects_what_is_not_a_live_grant(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, arena_buddy_free(b, a.offset, 1000));
 	KUNIT_EXPECT_EQ(test, -EINVAL, arena_buddy_free(b, a.offset, 1000));	/* double */
 	KUNIT_EXPECT_EQ(test, 0, arena_buddy_free(b, c.offset, 512));
-	KUNIT_EXPECT_EQ(test, (u64)SZ_4K, arena_buddy_largest_free(b));
+	KUNIT_EXPECT_EQ(test, (u64)SZ_4K, buddy_stats(b).largest_free_block);
+}
+
+/*
+ * A released small block waits uncoalesced in its lane's cache for the next
+ * grant of its size, is counted free by a poll, cannot be released twice,
+ * and does not stand in the way of a block or a span that needs it
+ * coalesced: the request empties the caches before it answers -ENOSPC.
+ */
+static void buddy_cache_serves_again_and_drains_when_needed(struct kunit *test)
+{
+	struct arena_buddy *b = make_buddy(test, SZ_2M, SZ_4K, SZ_2M, 0);	/* one lane */
+	struct arena_buddy *two = make_buddy(test, SZ_4M, SZ_4K, SZ_2M, 0);
+	struct arena_block blk[8], again;
+	struct arena_core_stats st;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, 8, arena_buddy_alloc_batch(b, SZ_4K, 8, blk));
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_EQ(test, 0, arena_buddy_free(b, blk[i].offset, SZ_4K));
+	KUNIT_EXPECT_EQ(test, 8ULL, arena_buddy_free_blocks(b, 0));	/* all cached */
+	KUNIT_EXPECT_EQ(test, -EINVAL, arena_buddy_free(b, blk[3].offset, SZ_4K));
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_alloc(b, SZ_4K, &again));
+	KUNIT_EXPECT_EQ(test, blk[7].offset, again.offset);	/* the last one back */
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_free(b, again.offset, SZ_4K));
+	/* Nothing in the lists serves the whole chunk: the cache is emptied. */
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_alloc(b, SZ_2M, &again));
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_free(b, again.offset, SZ_2M));
+	st = buddy_stats(b);
+	KUNIT_EXPECT_EQ(test, 10ULL, st.allocations_ok);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.allocations_failed);
+	KUNIT_EXPECT_EQ(test, 0ULL, st.bytes_reserved);
+	KUNIT_EXPECT_EQ(test, st.splits, st.coalesces);
+
+	/* A block in either lane's cache does not hold back a span. */
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_alloc(two, SZ_4K, &again));
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_free(two, again.offset, SZ_4K));
+	KUNIT_EXPECT_EQ(test, 2ULL, arena_buddy_free_blocks(two, 0));	/* its buddy, itself */
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_alloc_span(two, SZ_4M, &again));
+	KUNIT_ASSERT_EQ(test, 0, arena_buddy_free(two, again.offset, SZ_4M));
 }
 
 static void buddy_blocks_never_cross_chunks(struct kunit *test)
@@ -515,6 +554,7 @@ static struct kunit_case arena_buddy_cases[] = {
 	KUNIT_CASE(buddy_700_splits_twice_and_coalesces_back),
 	KUNIT_CASE(buddy_full_oversized_and_zero_are_distinct),
 	KUNIT_CASE(buddy_free_rejects_what_is_not_a_live_grant),
+	KUNIT_CASE(buddy_cache_serves_again_and_drains_when_needed),
 	KUNIT_CASE(buddy_blocks_never_cross_chunks),
 	KUNIT_CASE(buddy_concurrent_claims_never_overlap),
 	KUNIT_CASE(buddy_lanes_never_falsely_full),

@@ -268,8 +268,56 @@ TEST_F(small_buddy, free_rejects_what_is_not_a_live_grant)
 	EXPECT_EQ(0, arena_buddy_free(&self->b, a.offset, 1000));	/* same order */
 	EXPECT_EQ(-EINVAL, arena_buddy_free(&self->b, a.offset, 1000)); /* double */
 	EXPECT_EQ(0, arena_buddy_free(&self->b, b.offset, 512));
-	EXPECT_EQ(4096, arena_buddy_largest_free(&self->b));
-	EXPECT_EQ(0, buddy_stats(&self->b).bytes_reserved);
+	st = buddy_stats(&self->b);
+	EXPECT_EQ(4096, st.largest_free_block);
+	EXPECT_EQ(0, st.bytes_reserved);
+}
+
+/*
+ * A released block of a small order waits, uncoalesced, in its lane's cache
+ * for the next grant of its order; everyone else counts it as free.
+ */
+TEST_F(small_buddy, a_released_block_is_cached_and_counted_free)
+{
+	struct arena_block blk[8], again;
+	struct arena_core_stats st;
+
+	ASSERT_EQ(8, arena_buddy_alloc_batch(&self->b, 512, 8, blk));
+	EXPECT_EQ(0, arena_buddy_largest_free(&self->b));
+	ASSERT_EQ(0, arena_buddy_free(&self->b, blk[5].offset, 512));
+	/* Nothing in the free lists, yet a poll sees space. */
+	EXPECT_EQ(512, arena_buddy_largest_free(&self->b));
+	EXPECT_EQ(1, arena_buddy_free_blocks(&self->b, 0));
+	EXPECT_EQ(-EINVAL, arena_buddy_free(&self->b, blk[5].offset, 512));	/* double */
+	ASSERT_EQ(0, arena_buddy_alloc(&self->b, 512, &again));
+	EXPECT_EQ(blk[5].offset, again.offset);
+	st = buddy_stats(&self->b);
+	EXPECT_EQ(1, st.frees);
+	EXPECT_EQ(9, st.allocations_ok);
+	EXPECT_EQ(7, st.splits);
+	EXPECT_EQ(0, st.coalesces);
+	EXPECT_EQ(4096, st.bytes_reserved);
+}
+
+/* A request nothing serves empties the caches before it answers -ENOSPC. */
+TEST_F(small_buddy, nothing_found_drains_the_caches)
+{
+	struct arena_block blk[8], whole;
+	struct arena_core_stats st;
+	int i;
+
+	ASSERT_EQ(8, arena_buddy_alloc_batch(&self->b, 512, 8, blk));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, arena_buddy_free(&self->b, blk[i].offset, 512));
+	EXPECT_EQ(8, arena_buddy_free_blocks(&self->b, 0));	/* all cached */
+	EXPECT_EQ(512, arena_buddy_largest_free(&self->b));
+	ASSERT_EQ(0, arena_buddy_alloc(&self->b, 4096, &whole));
+	EXPECT_EQ(0, whole.offset);
+	st = buddy_stats(&self->b);
+	EXPECT_EQ(0, st.allocations_failed);
+	EXPECT_EQ(7, st.coalesces);
+	ASSERT_EQ(0, arena_buddy_free(&self->b, 0, 4096));
+	EXPECT_FALSE(arena_buddy_drain(&self->b));	/* a top block is never cached */
 }
 
 /* --- buddy: several chunks ------------------------------------------------ */
@@ -357,6 +405,13 @@ TEST(buddy_spans_are_whole_chunks_apart_from_blocks)
 	EXPECT_EQ(-ENOSPC, arena_buddy_alloc(&b, 4 * KiB, &small));
 	ASSERT_EQ(0, arena_buddy_free(&b, 0, 16 * MiB));
 	EXPECT_EQ(2 * MiB, arena_buddy_largest_free(&b));
+
+	/* A block released into a lane's cache does not hold back a span. */
+	ASSERT_EQ(0, arena_buddy_alloc(&b, 4 * KiB, &small));
+	ASSERT_EQ(0, arena_buddy_free(&b, small.offset, 4 * KiB));
+	EXPECT_EQ(2, arena_buddy_free_blocks(&b, 0));	/* its buddy, and itself cached */
+	ASSERT_EQ(0, arena_buddy_alloc_span(&b, 16 * MiB, &span));
+	ASSERT_EQ(0, arena_buddy_free(&b, 0, 16 * MiB));
 	arena_buddy_destroy(&b);
 }
 
@@ -392,6 +447,7 @@ TEST(buddy_batch_partial_then_full)
 	struct arena_buddy_geometry g = { .total = 64 * KiB, .min_block = 4 * KiB,
 					  .max_block = 64 * KiB };
 	struct arena_block blk[32];
+	struct arena_core_stats st;
 	struct arena_buddy b;
 	int i;
 
@@ -403,8 +459,9 @@ TEST(buddy_batch_partial_then_full)
 	EXPECT_EQ(-ENOSPC, arena_buddy_alloc_batch(&b, 4 * KiB, 1, blk + 16));
 	EXPECT_EQ(-EINVAL, arena_buddy_alloc_batch(&b, 4 * KiB, 0, blk + 16));
 	EXPECT_EQ(16, arena_buddy_free_batch(&b, blk, 16, 4 * KiB));
-	EXPECT_EQ(64 * KiB, arena_buddy_largest_free(&b));
-	EXPECT_EQ(15, buddy_stats(&b).coalesces);
+	st = buddy_stats(&b);	/* the lane's cache emptied: coalesced whole */
+	EXPECT_EQ(64 * KiB, st.largest_free_block);
+	EXPECT_EQ(15, st.coalesces);
 	arena_buddy_destroy(&b);
 }
 

@@ -348,9 +348,12 @@ TEST_F(buddy_model, random_ops_agree_with_model)
 			m->bytes_reserved += bs;
 		} else if (r < 95) {
 			unsigned int i = rnd(m) % m->nr_live;
+			u64 bs = min(m->live[i].size, m->chunk);
 
 			ASSERT_EQ(0, arena_buddy_free(&self->b, m->live[i].offset, m->live[i].req));
 			drop_live(m, i);
+			/* Cached in its lane or coalesced, it is free to a poll. */
+			ASSERT_LE(bs, arena_buddy_largest_free(&self->b));
 		} else {
 			/*
 			 * A random free: accepted exactly when it names a live
