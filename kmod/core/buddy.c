@@ -46,8 +46,9 @@
  * 2 MiB chunk), the buddy's cost in the kernel's profile of the grant ioctl
  * and on the host.  The cache lives under the lane's lock like the rest of
  * the lane: a CPU starts in a lane of its own where there are enough
- * chunks, so it costs no lock of its own, a release can check against it (a few compares) that a block is
- * not released twice, and emptying it needs no other CPU's help.  A cached
+ * chunks, so it costs no lock of its own, a release can check against it
+ * (a few compares) that a block is not released twice, and emptying it
+ * needs no other CPU's help.  A cached
  * block stays allocated in the bitmaps; everything outside the lane counts
  * it as free:
  *  - its order is published (with LANE_CACHED), so a poll and a lock-free
