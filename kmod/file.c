@@ -153,11 +153,9 @@ __poll_t arena_file_poll(struct file *file, poll_table *wait)
 
 	if (IS_ERR(arena))
 		return EPOLLERR;
-	if (!poll_does_not_wait(wait)) {
-		poll_wait(file, &arena->wait, wait);
-		/* Pairs with wq_has_sleeper() in a release (see sock_poll_wait()). */
-		smp_mb();
-	}
+	poll_wait(file, &arena->wait, wait);
+	/* Pairs with wq_has_sleeper() in a release (see sock_poll_wait()). */
+	smp_mb();
 	return arena->ops->has_space(arena->core) ? EPOLLOUT | EPOLLWRNORM : 0;
 }
 
