@@ -765,11 +765,15 @@ EXPORT_SYMBOL_IF_KUNIT(arena_buddy_free_blocks);
 
 void arena_buddy_stats(struct arena_buddy *b, struct arena_core_stats *st)
 {
-	/* The free space as it would be coalesced, the counters with it. */
-	drain_lanes(b, false);
+	/*
+	 * The largest grant first: it empties the lanes' caches, so that the
+	 * largest block and the counters are the coalesced arena's.
+	 */
+	u64 grant = arena_buddy_largest_grant(b);
+
 	arena_core_stats_sum(b->pcpu, st);
 	st->largest_free_block = arena_buddy_largest_free(b);
-	st->largest_free_grant = arena_buddy_largest_grant(b);
+	st->largest_free_grant = grant;
 }
 EXPORT_SYMBOL_IF_KUNIT(arena_buddy_stats);
 

@@ -44,7 +44,7 @@ struct arena_buddy_geometry {
 struct arena_buddy_lane {
 	spinlock_t lock;		/* protects the whole lane */
 	unsigned long nonempty;		/* bit k: free_count[k] != 0 */
-	unsigned long published;	/* @nonempty, and a pool chunk as a top block; lock-free */
+	unsigned long published;	/* @nonempty, cached orders, pool chunks; lock-free */
 	u32 free_count[ARENA_BUDDY_MAX_ORDERS];
 	unsigned long *words;		/* free and split bitmaps, per the shapes */
 	/* Released blocks kept uncoalesced for the next grant of their order. */
