@@ -29,8 +29,10 @@
  *
  * Each figure is the median of REPEATS runs, each run as many operations
  * as fit in its time budget; ratios are to arena's single ioctl (or
- * arena's mapping), so a ratio above 1 means arena is faster.  Under QEMU's
- * software emulation only the ratios mean anything.
+ * arena's mapping), so a ratio above 1 means arena is faster.  The grant
+ * rows run their contenders in turn, in 3 x REPEATS rounds of a third of
+ * the budget each, and a ratio there is the median of the rounds' own.
+ * Under QEMU's software emulation only the ratios mean anything.
  *
  *   compare_bench [repeats]     (default 5; 1 is the quick mode of make check)
  *
@@ -54,6 +56,9 @@
 #define UDMABUF_DEV	"/dev/udmabuf"
 #define BATCH		16
 #define MAX_RESULTS	64
+/* A grant row runs ROUND_SHARE times as many rounds, each as long / ROUND_SHARE. */
+#define ROUND_SHARE	3
+#define MAX_ROUNDS	(15 * ROUND_SHARE)
 
 static int repeats = 5;
 static double budget = 0.2;	/* seconds per run of a grant measure */
@@ -257,34 +262,30 @@ static void wait_zeroed(int fd)
 }
 
 /*
- * Median ns per operation of @fn, or -errno.  @idle_fd: an arena whose
- * zeroing worker the pairs feed (releases above zero_inline_max are zeroed
- * there), so that each run ends only when its grants are all back, zeroed;
- * -1 for none.
+ * ns per operation of @fn over one run of @secs, or -errno.  @idle_fd: an
+ * arena whose zeroing worker the pairs feed (releases above
+ * zero_inline_max are zeroed there), so that the run ends only when its
+ * grants are all back, zeroed; -1 for none.
  */
-static double time_grants(grant_fn fn, struct grant_ctx *c, int idle_fd)
+static double time_grants(grant_fn fn, struct grant_ctx *c, int idle_fd, double secs)
 {
-	double runs[16], start, elapsed;
-	long ops;
-	int r, ret;
+	double start, elapsed;
+	long ops = 0;
+	int ret;
 
-	for (r = 0; r < repeats; r++) {
-		ops = 0;
-		start = now_ns();
-		do {
-			ret = fn(c);
-			if (ret < 0)
-				return ret;
-			ops += ret;
-			elapsed = now_ns() - start;
-		} while (elapsed < budget * 1e9);
-		if (idle_fd >= 0) {
-			wait_zeroed(idle_fd);
-			elapsed = now_ns() - start;
-		}
-		runs[r] = elapsed / ops;
+	start = now_ns();
+	do {
+		ret = fn(c);
+		if (ret < 0)
+			return ret;
+		ops += ret;
+		elapsed = now_ns() - start;
+	} while (elapsed < secs * 1e9);
+	if (idle_fd >= 0) {
+		wait_zeroed(idle_fd);
+		elapsed = now_ns() - start;
 	}
-	return median(runs, repeats);
+	return elapsed / ops;
 }
 
 static void bench_grants(size_t size, const char *row)
@@ -307,9 +308,11 @@ static void bench_grants(size_t size, const char *row)
 		.mode = ARENA_MODE_BUDDY, .size = 64 * MiB, .min_block = 4 * KiB,
 		.node = ARENA_NODE_LOCAL,
 	};
+	enum { N = sizeof(contenders) / sizeof(contenders[0]) };
+	int rounds = repeats * ROUND_SHARE, r, i;
+	double ns[N][MAX_ROUNDS], ratio[N][MAX_ROUNDS];
 	struct grant_ctx c = { .size = size };
-	size_t i;
-	double ns;
+	const char *why[N] = { NULL };
 
 	c.arena_fd = arena_open_create(&ac);
 	ac.flags = ARENA_CREATE_SKIP_ZEROING;
@@ -319,23 +322,42 @@ static void bench_grants(size_t size, const char *row)
 	c.udmabuf_fd = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
 	if (arena_pool_create(&ac, NULL, &c.pool))
 		c.pool = NULL;
-	for (i = 0; i < sizeof(contenders) / sizeof(contenders[0]); i++) {
+	for (i = 0; i < N; i++) {
 		grant_fn fn = contenders[i].fn;
-		const char *why = NULL;
 
 		if ((fn == g_arena || fn == g_arena_batch || fn == g_floor) && c.arena_fd < 0)
-			why = "no arena (is arena.ko loaded?)";
+			why[i] = "no arena (is arena.ko loaded?)";
 		else if (fn == g_libarena && !c.pool)
-			why = "libarena could not make its pool";
+			why[i] = "libarena could not make its pool";
 		else if (fn == g_heap && c.heap_fd < 0)
-			why = "no " HEAP_DEV " in this kernel";
+			why[i] = "no " HEAP_DEV " in this kernel";
 		else if (fn == g_udmabuf && c.udmabuf_fd < 0)
-			why = "no " UDMABUF_DEV " in this kernel";
-		ns = why ? -1 : time_grants(fn, &c, fn == g_arena || fn == g_arena_batch ?
-					    c.arena_fd : -1);
-		if (!why && ns < 0)
-			why = strerror((int)-ns);
-		record(row, contenders[i].who, why ? -1 : ns, -1, why);
+			why[i] = "no " UDMABUF_DEV " in this kernel";
+	}
+	/*
+	 * Round by round, every contender once, one after the other: the
+	 * host's speed moves in phases of a second or so (benchmarks.rst,
+	 * "Ratios from boot to boot"), so a contender is compared with the
+	 * arena run of its own round, and the ratio is the median of the
+	 * rounds' ratios.  A figure alone is the median of its rounds.
+	 */
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < N; i++) {
+			grant_fn fn = contenders[i].fn;
+
+			if (why[i])
+				continue;
+			ns[i][r] = time_grants(fn, &c, fn == g_arena || fn == g_arena_batch ?
+					       c.arena_fd : -1, budget / ROUND_SHARE);
+			if (ns[i][r] < 0)
+				why[i] = strerror((int)-ns[i][r]);
+		}
+		for (i = 0; i < N; i++)
+			ratio[i][r] = !why[i] && !why[0] ? ns[i][r] / ns[0][r] : 0;
+	}
+	for (i = 0; i < N; i++) {
+		record(row, contenders[i].who, why[i] ? -1 : median(ns[i], rounds), -1, why[i]);
+		results[nresults - 1].ratio = why[i] || why[0] ? 0 : median(ratio[i], rounds);
 	}
 	if (c.pool)
 		arena_pool_close(c.pool);
@@ -720,7 +742,8 @@ static void ratios(void)
 	for (i = 0; i < nresults; i++) {
 		if (i == 0 || strcmp(results[i].row, results[i - 1].row))
 			base = results[i].ns;	/* arena is first in each row */
-		results[i].ratio = results[i].ns > 0 && base > 0 ? results[i].ns / base : 0;
+		if (!results[i].ratio)	/* the grant rows' come from their rounds */
+			results[i].ratio = results[i].ns > 0 && base > 0 ? results[i].ns / base : 0;
 	}
 }
 
