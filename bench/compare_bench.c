@@ -30,8 +30,9 @@
  * Each figure is the median of REPEATS runs, each run as many operations
  * as fit in its time budget; ratios are to arena's single ioctl (or
  * arena's mapping), so a ratio above 1 means arena is faster.  The grant
- * rows run their contenders in turn, in 3 x REPEATS rounds of a third of
- * the budget each, and a ratio there is the median of the rounds' own.
+ * and share rows run their contenders in turn, in 3 x REPEATS rounds of a
+ * third of the budget each, and a ratio there is the median of the
+ * rounds' own.
  * Under QEMU's software emulation only the ratios mean anything.
  *
  *   compare_bench [repeats]     (default 5; 1 is the quick mode of make check)
@@ -108,6 +109,27 @@ static void record(const char *row, const char *who, double ns, double faults, c
 	struct result *r = &results[nresults++];
 
 	*r = (struct result){ row, who, ns, faults, 0, why };
+}
+
+/*
+ * Record a row measured in @rounds rounds of @n contenders, one after the
+ * other in each round (the host's speed moves in phases of about a second:
+ * benchmarks.rst, "Ratios from boot to boot"): each figure is the median of
+ * its rounds, each ratio the median of its rounds' ratios to the first
+ * contender's run in the same round.
+ */
+static void record_rounds(const char *row, const char *const *who, const char **why, int n,
+			  double (*ns)[MAX_ROUNDS], int rounds)
+{
+	double ratio[MAX_ROUNDS];
+	int i, r;
+
+	for (i = 0; i < n; i++) {
+		for (r = 0; r < rounds && !why[i] && !why[0]; r++)
+			ratio[r] = ns[i][r] / ns[0][r];
+		record(row, who[i], why[i] ? -1 : median(ns[i], rounds), -1, why[i]);
+		results[nresults - 1].ratio = why[i] || why[0] ? 0 : median(ratio, rounds);
+	}
 }
 
 /* ---- grants ---------------------------------------------------------------- */
@@ -310,9 +332,9 @@ static void bench_grants(size_t size, const char *row)
 	};
 	enum { N = sizeof(contenders) / sizeof(contenders[0]) };
 	int rounds = repeats * ROUND_SHARE, r, i;
-	double ns[N][MAX_ROUNDS], ratio[N][MAX_ROUNDS];
+	double ns[N][MAX_ROUNDS];
 	struct grant_ctx c = { .size = size };
-	const char *why[N] = { NULL };
+	const char *why[N] = { NULL }, *who[N];
 
 	c.arena_fd = arena_open_create(&ac);
 	ac.flags = ARENA_CREATE_SKIP_ZEROING;
@@ -334,13 +356,7 @@ static void bench_grants(size_t size, const char *row)
 		else if (fn == g_udmabuf && c.udmabuf_fd < 0)
 			why[i] = "no " UDMABUF_DEV " in this kernel";
 	}
-	/*
-	 * Round by round, every contender once, one after the other: the
-	 * host's speed moves in phases of a second or so (benchmarks.rst,
-	 * "Ratios from boot to boot"), so a contender is compared with the
-	 * arena run of its own round, and the ratio is the median of the
-	 * rounds' ratios.  A figure alone is the median of its rounds.
-	 */
+	/* Round by round, every contender once (record_rounds()). */
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < N; i++) {
 			grant_fn fn = contenders[i].fn;
@@ -352,13 +368,10 @@ static void bench_grants(size_t size, const char *row)
 			if (ns[i][r] < 0)
 				why[i] = strerror((int)-ns[i][r]);
 		}
-		for (i = 0; i < N; i++)
-			ratio[i][r] = !why[i] && !why[0] ? ns[i][r] / ns[0][r] : 0;
 	}
-	for (i = 0; i < N; i++) {
-		record(row, contenders[i].who, why[i] ? -1 : median(ns[i], rounds), -1, why[i]);
-		results[nresults - 1].ratio = why[i] || why[0] ? 0 : median(ratio[i], rounds);
-	}
+	for (i = 0; i < N; i++)
+		who[i] = contenders[i].who;
+	record_rounds(row, who, why, N, ns, rounds);
 	if (c.pool)
 		arena_pool_close(c.pool);
 	close(c.arena_fd);
@@ -632,57 +645,85 @@ static int make_dmabuf(int how, int arena_fd, int heap_fd, size_t len, uint64_t 
 	}
 }
 
+/*
+ * ns per hand-off of a dma-buf made the @how way, over one run of @secs
+ * and until arena's worker has zeroed what the run released, or -1.
+ */
+static double time_share(int how, int arena_fd, int heap_fd, int sock, size_t len, double secs)
+{
+	double start = now_ns(), elapsed;
+	uint64_t h = 0;
+	long ops = 0;
+	char ack;
+	int fd;
+
+	do {
+		fd = make_dmabuf(how, arena_fd, heap_fd, len, &h);
+		if (fd < 0 || send_fd(sock, fd) || read(sock, &ack, 1) != 1)
+			return -1;
+		close(fd);
+		if (how == 1)
+			arena_free(arena_fd, h);
+		ops++;
+		elapsed = now_ns() - start;
+	} while (elapsed < secs * 1e9);
+	if (how < 2) {
+		/* Arena zeroes its releases in a worker: count it (time_grants()). */
+		wait_zeroed(arena_fd);
+		elapsed = now_ns() - start;
+	}
+	return elapsed / ops;
+}
+
 static void bench_share(size_t len, const char *row)
 {
 	static const char *const who[] = {
 		"arena alloc+export", "(arena grant then export)", "dma-heap alloc",
 	};
-	int w, r, sv[2], fd, arena_fd, heap_fd;
-	double runs[16], start, elapsed = 0;
-	const char *why;
-	uint64_t h = 0;
-	long ops;
-	char ack;
-	pid_t pid;
+	int w, r, sv[2], arena_fd[2], heap_fd, rounds = repeats * ROUND_SHARE;
+	const char *why[3] = { NULL };
+	double ns[3][MAX_ROUNDS];
+	pid_t pid = -1;
 
-	for (w = 0; w < 3; w++) {
-		arena_fd = w < 2 ? arena_open_buddy(64 * MiB, 4 * KiB, 0) : -1;
-		heap_fd = w == 2 ? open(HEAP_DEV, O_RDWR | O_CLOEXEC) : -1;
-		why = w < 2 ? (arena_fd < 0 ? "cannot make the arena" : NULL)
-			    : (heap_fd < 0 ? "no " HEAP_DEV " in this kernel" : NULL);
-		if (!why && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0) {
-			pid = fork();
-			if (pid == 0) {
-				close(sv[0]);
-				receiver(sv[1], len);
-			}
-			close(sv[1]);
-			for (r = 0; r < repeats && !why; r++) {
-				ops = 0;
-				start = now_ns();
-				do {
-					fd = make_dmabuf(w, arena_fd, heap_fd, len, &h);
-					if (fd < 0 || send_fd(sv[0], fd) || read(sv[0], &ack, 1) != 1) {
-						why = "hand-off failed";
-						break;
-					}
-					close(fd);
-					if (w == 1)
-						arena_free(arena_fd, h);
-					ops++;
-					elapsed = now_ns() - start;
-				} while (elapsed < budget * 1e9);
-				runs[r] = elapsed / (ops ? ops : 1);
-			}
-			close(sv[0]);
-			waitpid(pid, NULL, 0);
-		}
-		record(row, who[w], why ? -1 : median(runs, repeats), -1, why);
-		if (arena_fd >= 0)
-			close(arena_fd);
-		if (heap_fd >= 0)
-			close(heap_fd);
+	for (w = 0; w < 2; w++) {
+		arena_fd[w] = arena_open_buddy(64 * MiB, 4 * KiB, 0);
+		why[w] = arena_fd[w] < 0 ? "cannot make the arena" : NULL;
 	}
+	heap_fd = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
+	why[2] = heap_fd < 0 ? "no " HEAP_DEV " in this kernel" : NULL;
+	sv[0] = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		why[0] = why[1] = why[2] = "no socket pair";
+	} else {
+		pid = fork();
+		if (pid == 0) {
+			close(sv[0]);
+			receiver(sv[1], len);
+		}
+		close(sv[1]);
+		if (pid < 0)
+			why[0] = why[1] = why[2] = "cannot fork the receiver";
+	}
+	/* The same receiver for every contender, round by round (record_rounds()). */
+	for (r = 0; r < rounds; r++)
+		for (w = 0; w < 3; w++) {
+			if (why[w])
+				continue;
+			ns[w][r] = time_share(w, w < 2 ? arena_fd[w] : -1, heap_fd, sv[0], len,
+					      budget / ROUND_SHARE);
+			if (ns[w][r] < 0)
+				why[w] = "hand-off failed";
+		}
+	if (sv[0] >= 0)
+		close(sv[0]);	/* the receiver's recv_fd() fails: it exits */
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	record_rounds(row, who, why, 3, ns, rounds);
+	for (w = 0; w < 2; w++)
+		if (arena_fd[w] >= 0)
+			close(arena_fd[w]);
+	if (heap_fd >= 0)
+		close(heap_fd);
 }
 
 /* ---- scaling ---------------------------------------------------------------- */
