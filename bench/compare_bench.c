@@ -57,7 +57,7 @@
 #define UDMABUF_DEV	"/dev/udmabuf"
 #define BATCH		16
 #define MAX_RESULTS	64
-/* A grant row runs ROUND_SHARE times as many rounds, each as long / ROUND_SHARE. */
+/* A row measured in rounds: ROUND_SHARE rounds a repeat, each of budget / ROUND_SHARE. */
 #define ROUND_SHARE	3
 #define MAX_ROUNDS	(15 * ROUND_SHARE)
 
@@ -783,7 +783,7 @@ static void ratios(void)
 	for (i = 0; i < nresults; i++) {
 		if (i == 0 || strcmp(results[i].row, results[i - 1].row))
 			base = results[i].ns;	/* arena is first in each row */
-		if (!results[i].ratio)	/* the grant rows' come from their rounds */
+		if (!results[i].ratio)	/* rows measured in rounds have their own */
 			results[i].ratio = results[i].ns > 0 && base > 0 ? results[i].ns / base : 0;
 	}
 }
