@@ -36,6 +36,7 @@
  * Under QEMU's software emulation only the ratios mean anything.
  *
  *   compare_bench [repeats]     (default 5; 1 is the quick mode of make check)
+ *   compare_bench --self-test   (the rounds' bookkeeping, without the module)
  *
  * Prints a table, the targets met or missed, and the same figures as CSV
  * between "--- csv" and "--- end".  Needs root (hugetlb pool) and arena.ko;
@@ -90,10 +91,14 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+/* The median of @n <= MAX_ROUNDS values, @v left in its order (the rounds' pairing). */
+static double median(const double *v, int n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double sorted[MAX_ROUNDS];
+
+	memcpy(sorted, v, n * sizeof(*v));
+	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static long minflt(void)
@@ -823,6 +828,36 @@ static void target(const char *what, double value, double goal, int at_least)
 		       at_least ? ">=" : "<=", goal);
 }
 
+/*
+ * compare_bench --self-test: record_rounds() pairs each contender's run
+ * with arena's of the same round.  Arena's runs out of order and a
+ * contender at twice arena's time in every round must give a ratio of 2
+ * exactly; pairing by rank (a median that sorted arena's runs in place)
+ * gives another.  Needs no module: the bench lane runs it on the host.
+ */
+static int self_test(void)
+{
+	static const char *const who[] = { "arena", "twice" };
+	static const double arena[] = { 5, 1, 4, 2, 3 };
+	const char *why[2] = { NULL };
+	double ns[2][MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < 5; r++) {
+		ns[0][r] = arena[r];
+		ns[1][r] = 2 * arena[r];
+	}
+	record_rounds("self-test", who, why, 2, ns, 5);
+	if (results[0].ns != 3 || results[1].ns != 6 || results[1].ratio != 2 ||
+	    memcmp(ns[0], arena, sizeof(arena))) {
+		printf("record_rounds: ratio %g (not 2), medians %g and %g (not 3 and 6)\n",
+		       results[1].ratio, results[0].ns, results[1].ns);
+		return 1;
+	}
+	printf("record_rounds pairs the rounds: ratio 2, medians 3 and 6\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double one, two, meta_buddy = 0, meta_fixed = 0, pre;
@@ -830,6 +865,8 @@ int main(int argc, char **argv)
 	char a[32];
 	int i, fd;
 
+	if (argc > 1 && !strcmp(argv[1], "--self-test"))
+		return self_test();
 	if (argc > 1)
 		repeats = atoi(argv[1]);
 	if (repeats < 1 || repeats > 15)
