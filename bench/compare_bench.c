@@ -27,13 +27,14 @@
  *   scaling   4 KiB grants per second on 1 and 2 threads;
  *   metadata  the allocator's own bytes per GiB of arena.
  *
- * Each figure is the median of REPEATS runs, each run as many operations
- * as fit in its time budget; ratios are to arena's single ioctl (or
- * arena's mapping), so a ratio above 1 means arena is faster.  The grant
- * and share rows run their contenders in turn, in 3 x REPEATS rounds of a
- * third of the budget each, and a ratio there is the median of the
- * rounds' own.
- * Under QEMU's software emulation only the ratios mean anything.
+ * Every row runs its contenders in turn, round by round, so that they all
+ * see the same phases of the host's speed: the grant, share and scaling
+ * rows in 3 x REPEATS rounds of a third of the time budget each, the map
+ * and big rows in REPEATS rounds of one cycle.  Each figure is the median
+ * of its rounds and each ratio the median of the rounds' own, to arena's
+ * single ioctl (or arena's mapping) in the same round, so a ratio above 1
+ * means arena is faster.  Under QEMU's software emulation only the ratios
+ * mean anything.
  *
  *   compare_bench [repeats]     (default 5; 1 is the quick mode of make check)
  *   compare_bench --self-test   (the rounds' bookkeeping, without the module)
@@ -121,10 +122,11 @@ static void record(const char *row, const char *who, double ns, double faults, c
  * other in each round (the host's speed moves in phases of about a second:
  * benchmarks.rst, "Ratios from boot to boot"): each figure is the median of
  * its rounds, each ratio the median of its rounds' ratios to the first
- * contender's run in the same round.
+ * contender's run in the same round.  @faults: each contender's faults per
+ * operation, or NULL when not measured.
  */
 static void record_rounds(const char *row, const char *const *who, const char **why, int n,
-			  double (*ns)[MAX_ROUNDS], int rounds)
+			  double (*ns)[MAX_ROUNDS], int rounds, const double *faults)
 {
 	double ratio[MAX_ROUNDS];
 	int i, r;
@@ -132,7 +134,8 @@ static void record_rounds(const char *row, const char *const *who, const char **
 	for (i = 0; i < n; i++) {
 		for (r = 0; r < rounds && !why[i] && !why[0]; r++)
 			ratio[r] = ns[i][r] / ns[0][r];
-		record(row, who[i], why[i] ? -1 : median(ns[i], rounds), -1, why[i]);
+		record(row, who[i], why[i] ? -1 : median(ns[i], rounds),
+		       faults && !why[i] ? faults[i] : -1, why[i]);
 		results[nresults - 1].ratio = why[i] || why[0] ? 0 : median(ratio, rounds);
 	}
 }
@@ -376,7 +379,7 @@ static void bench_grants(size_t size, const char *row)
 	}
 	for (i = 0; i < N; i++)
 		who[i] = contenders[i].who;
-	record_rounds(row, who, why, N, ns, rounds);
+	record_rounds(row, who, why, N, ns, rounds, NULL);
 	if (c.pool)
 		arena_pool_close(c.pool);
 	close(c.arena_fd);
@@ -417,65 +420,99 @@ static double map_touch(int fd, off_t offset, size_t len, int flags, long *fault
 	return now_ns() - start;
 }
 
-static void bench_map(size_t len, const char *row)
+/*
+ * What contender @w of bench_map() maps: an arena, a dma-heap buffer or a
+ * udmabuf of @len; -1 for anonymous memory, or with *why set when it is
+ * not available.
+ */
+static int map_source(int w, size_t len, const char **why)
 {
 	struct arena_create ac = {
 		.mode = ARENA_MODE_BUDDY, .size = len, .min_block = 4 * KiB,
 		.node = ARENA_NODE_LOCAL,
 	};
+	struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR };
+	int fd = -1, memfd, dev;
+
+	switch (w) {
+	case 0:
+		fd = arena_open_create(&ac);
+		if (fd < 0)
+			*why = "cannot make the arena";
+		break;
+	case 1:
+		dev = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
+		if (dev < 0)
+			*why = "no " HEAP_DEV " in this kernel";
+		else if (ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &d))
+			*why = "dma-heap alloc failed";
+		else
+			fd = d.fd;
+		if (dev >= 0)
+			close(dev);
+		break;
+	case 2:
+		dev = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+		memfd = huge_memfd(len);
+		if (dev < 0)
+			*why = "no " UDMABUF_DEV " in this kernel";
+		else if (memfd < 0)
+			*why = "no hugetlb memfd";
+		else if ((fd = udmabuf_of(dev, memfd, len)) < 0)
+			*why = len > 64 * MiB ? "above udmabuf's size_limit_mb, 64 by default"
+					      : "udmabuf create failed";
+		if (memfd >= 0)
+			close(memfd);
+		if (dev >= 0)
+			close(dev);
+		break;
+	}
+	return fd;
+}
+
+static void bench_map(size_t len, const char *row)
+{
 	static const char *const who[] = {
 		"arena whole mapping", "dma-heap mmap", "udmabuf mmap", "hugetlb", "anonymous 4K pages",
 	};
-	double runs[16], pmd = 0;
-	int w, r, fd, memfd, dev;
-	long faults = 0;
-	uint64_t pmd_before;
-	const char *why;
+	enum { N = sizeof(who) / sizeof(who[0]) };
+	double ns[N][MAX_ROUNDS], faults[N];
+	const char *why[N] = { NULL };
+	uint64_t pmd_before = 0;
+	int w, r, fd[N];
+	char val[24];
+	long f = 0;
 
-	for (w = 0; w < 5; w++) {
-		fd = -1;
-		why = NULL;
-		if (w == 0) {
-			fd = arena_open_create(&ac);
-			why = fd < 0 ? "cannot make the arena" : NULL;
-		} else if (w == 1) {
-			struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR };
-
-			dev = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
-			if (dev < 0 || ioctl(dev, DMA_HEAP_IOCTL_ALLOC, &d))
-				why = dev < 0 ? "no " HEAP_DEV " in this kernel" : "dma-heap alloc failed";
-			fd = why ? -1 : (int)d.fd;
-			close(dev);
-		} else if (w == 2) {
-			dev = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
-			memfd = huge_memfd(len);
-			if (dev < 0)
-				why = "no " UDMABUF_DEV " in this kernel";
-			else if (memfd < 0)
-				why = "no hugetlb memfd";
-			else if ((fd = udmabuf_of(dev, memfd, len)) < 0)
-				why = len > 64 * MiB ? "above udmabuf's size_limit_mb, 64 by default"
-						     : "udmabuf create failed";
-			if (memfd >= 0)
-				close(memfd);
-			close(dev);
+	/*
+	 * Every buffer lives for the whole row, so that the contenders can
+	 * take turns round by round (record_rounds()): the udmabuf's memfd
+	 * holds @len of huge pages, the hugetlb contender as much in its turn.
+	 */
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)(2 * len / HPAGE + 16));
+	write_file("/proc/sys/vm/nr_hugepages", val);
+	for (w = 0; w < N; w++)
+		fd[w] = map_source(w, len, &why[w]);
+	if (!why[0])
+		pmd_before = arena_info(fd[0]).pmd_faults;
+	for (r = 0; r < repeats; r++)
+		for (w = 0; w < N; w++) {
+			if (why[w])
+				continue;
+			ns[w][r] = map_touch(fd[w], w == 0 ? arena_info(fd[0]).whole_offset : 0,
+					     len, w == 3 ? MAP_HUGETLB : 0, &f);
+			faults[w] = f;
+			if (ns[w][r] < 0)
+				why[w] = strerror((int)-ns[w][r]);
 		}
-		pmd_before = w == 0 && !why ? arena_info(fd).pmd_faults : 0;
-		for (r = 0; r < repeats && !why; r++) {
-			runs[r] = map_touch(w >= 3 ? -1 : fd, w == 0 ? arena_info(fd).whole_offset : 0,
-					    len, w == 3 ? MAP_HUGETLB : 0, &faults);
-			if (runs[r] < 0)
-				why = strerror((int)-runs[r]);
-		}
-		if (w == 0 && !why)
-			pmd = (double)(arena_info(fd).pmd_faults - pmd_before) / repeats;
-		record(row, who[w], why ? -1 : median(runs, repeats), why ? -1 : faults, why);
-		if (w == 0 && !why)
-			printf("# %s: %.0f PMD faults per map (%zu MiB / 2 MiB = %zu)\n", row, pmd,
-			       (size_t)(len / MiB), (size_t)(len / HPAGE));
-		if (fd >= 0)
-			close(fd);
-	}
+	if (!why[0])
+		printf("# %s: %.0f PMD faults per map (%zu MiB / 2 MiB = %zu)\n", row,
+		       (double)(arena_info(fd[0]).pmd_faults - pmd_before) / repeats,
+		       (size_t)(len / MiB), (size_t)(len / HPAGE));
+	record_rounds(row, who, why, N, ns, repeats, faults);
+	for (w = 0; w < N; w++)
+		if (fd[w] >= 0)
+			close(fd[w]);
+	write_file("/proc/sys/vm/nr_hugepages", "160");	/* as main() set it */
 }
 
 /* ---- big buffers --------------------------------------------------------- */
@@ -553,54 +590,65 @@ static void bench_big(size_t len, const char *row)
 		{ "hugetlb mmap", 3, 0 },
 		{ "anonymous THP", 4, 0 },
 	};
-	unsigned int w, r;
-	double runs[16];
-	long faults = 0;
-	uint64_t pmd_before = 0;
-	int fd, arena_fd;
-	const char *why;
+	enum { N = sizeof(rows) / sizeof(rows[0]) };
+	const char *why[N] = { NULL }, *who[N];
+	double ns[N][MAX_ROUNDS], faults[N];
+	int w, r, fd[5] = { -1, -1, -1, -1, -1 };
+	uint64_t pmd = 0, pmd_before;
 	char val[24];
+	long f = 0;
 
-	arena_fd = arena_open_buddy(len, 4 * KiB, 0);
-	/* The hugetlb contenders' pool, only while they run. */
+	fd[0] = arena_open_buddy(len, 4 * KiB, 0);
+	fd[1] = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
+	fd[2] = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+	/*
+	 * The hugetlb contenders' pool for the row (they take their turns one
+	 * at a time), beside the arena, which lives for the whole row too:
+	 * the bench VM has the memory for both and a third buffer.
+	 */
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)(len / HPAGE + 16));
-	for (w = 0; w < sizeof(rows) / sizeof(rows[0]); w++) {
+	write_file("/proc/sys/vm/nr_hugepages", val);
+	for (w = 0; w < N; w++) {
 		int c = rows[w].c;
 
-		why = NULL;
-		fd = c == 0 ? arena_fd : c == 1 ? open(HEAP_DEV, O_RDWR | O_CLOEXEC) :
-		     c == 2 ? open(UDMABUF_DEV, O_RDWR | O_CLOEXEC) : -1;
-		if (c == 0 && fd < 0)
-			why = "cannot make the arena";
-		else if (c == 1 && fd < 0)
-			why = "no " HEAP_DEV " in this kernel";
-		else if (c == 2 && fd < 0)
-			why = "no " UDMABUF_DEV " in this kernel";
-		if (c == 2 || c == 3)
-			write_file("/proc/sys/vm/nr_hugepages", val);
-		if (c == 0 && !why)
-			pmd_before = arena_info(fd).pmd_faults;
-		for (r = 0; r < (unsigned int)repeats && !why; r++) {
-			runs[r] = big_cycle(c, fd, len, rows[w].how, &faults);
-			if (runs[r] < 0)
-				why = c == 2 && runs[r] == -EINVAL ?
-				      "above udmabuf.size_limit_mb (the bench VM sets 2048)" :
-				      strerror((int)-runs[r]);
-		}
-		if (c == 2 || c == 3)
-			write_file("/proc/sys/vm/nr_hugepages", "160");	/* as main() set it */
-		if (w == 0 && !why)
-			printf("# %s: %.0f PMD faults per grant (%llu MiB / 2 MiB = %llu)\n", row,
-			       (double)(arena_info(fd).pmd_faults - pmd_before) / repeats,
-			       (unsigned long long)(len / MiB), (unsigned long long)(len / HPAGE));
-		record(row, rows[w].who, why ? -1 : median(runs, repeats), why ? -1 : faults, why);
-		if (c == 1 || c == 2)
-			close(fd);
-		if (w == 2 && arena_fd >= 0) {	/* its memory back before the others run */
-			wait_zeroed(arena_fd);
-			close(arena_fd);
+		who[w] = rows[w].who;
+		if (c == 0 && fd[0] < 0)
+			why[w] = "cannot make the arena";
+		else if (c == 1 && fd[1] < 0)
+			why[w] = "no " HEAP_DEV " in this kernel";
+		else if (c == 2 && fd[2] < 0)
+			why[w] = "no " UDMABUF_DEV " in this kernel";
+	}
+	/* Round by round, every contender once (record_rounds()). */
+	for (r = 0; r < repeats; r++) {
+		for (w = 0; w < N; w++) {
+			int c = rows[w].c;
+
+			if (why[w])
+				continue;
+			pmd_before = w == 0 ? arena_info(fd[0]).pmd_faults : 0;
+			ns[w][r] = big_cycle(c, fd[c], len, rows[w].how, &f);
+			faults[w] = f;
+			if (w == 0)
+				pmd += arena_info(fd[0]).pmd_faults - pmd_before;
+			if (ns[w][r] < 0)
+				why[w] = c == 2 && ns[w][r] == -EINVAL ?
+					 "above udmabuf.size_limit_mb (the bench VM sets 2048)" :
+					 strerror((int)-ns[w][r]);
+			/* The zeroing the third row leaves behind, not in the others' turns. */
+			if (w == 2 && !why[0])
+				wait_zeroed(fd[0]);
 		}
 	}
+	write_file("/proc/sys/vm/nr_hugepages", "160");	/* as main() set it */
+	if (!why[0])
+		printf("# %s: %.0f PMD faults per grant (%llu MiB / 2 MiB = %llu)\n", row,
+		       (double)pmd / repeats, (unsigned long long)(len / MiB),
+		       (unsigned long long)(len / HPAGE));
+	record_rounds(row, who, why, N, ns, repeats, faults);
+	for (w = 0; w < 3; w++)
+		if (fd[w] >= 0)
+			close(fd[w]);
 }
 
 /* ---- sharing --------------------------------------------------------------- */
@@ -723,7 +771,7 @@ static void bench_share(size_t len, const char *row)
 		close(sv[0]);	/* the receiver's recv_fd() fails: it exits */
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
-	record_rounds(row, who, why, 3, ns, rounds);
+	record_rounds(row, who, why, 3, ns, rounds, NULL);
 	for (w = 0; w < 2; w++)
 		if (arena_fd[w] >= 0)
 			close(arena_fd[w]);
@@ -753,29 +801,45 @@ static void *grant_worker(void *arg)
 	return NULL;
 }
 
-/* 4 KiB grants per second from one arena on @n threads (median). */
-static double grants_per_s(int fd, int n)
+/* 4 KiB grants per second from one arena on @n threads over a run of @secs. */
+static double grants_per_s(int fd, int n, double secs)
 {
 	pthread_t t[2];
 	struct worker w[2];
 	pthread_barrier_t start;
-	double runs[16];
-	int r, i;
+	double rate = 0;
+	int i;
 
-	for (r = 0; r < repeats; r++) {
-		pthread_barrier_init(&start, NULL, n);
-		for (i = 0; i < n; i++) {
-			w[i] = (struct worker){ fd, &start, budget * 2, 0 };
-			pthread_create(&t[i], NULL, grant_worker, &w[i]);
-		}
-		runs[r] = 0;
-		for (i = 0; i < n; i++) {
-			pthread_join(t[i], NULL);
-			runs[r] += w[i].ops / (budget * 2);
-		}
-		pthread_barrier_destroy(&start);
+	pthread_barrier_init(&start, NULL, n);
+	for (i = 0; i < n; i++) {
+		w[i] = (struct worker){ fd, &start, secs, 0 };
+		pthread_create(&t[i], NULL, grant_worker, &w[i]);
 	}
-	return median(runs, repeats);
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		rate += w[i].ops / secs;
+	}
+	pthread_barrier_destroy(&start);
+	return rate;
+}
+
+/*
+ * One thread's and two threads' rates (medians) in rounds of a run of
+ * each (record_rounds()); returns the median of the rounds' two / one.
+ */
+static double scaling(int fd, double *one, double *two)
+{
+	double a[MAX_ROUNDS], b[MAX_ROUNDS], ratio[MAX_ROUNDS];
+	int r, rounds = repeats * ROUND_SHARE;
+
+	for (r = 0; r < rounds; r++) {
+		a[r] = grants_per_s(fd, 1, budget * 2 / ROUND_SHARE);
+		b[r] = grants_per_s(fd, 2, budget * 2 / ROUND_SHARE);
+		ratio[r] = a[r] ? b[r] / a[r] : 0;
+	}
+	*one = median(a, rounds);
+	*two = median(b, rounds);
+	return median(ratio, rounds);
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -847,7 +911,7 @@ static int self_test(void)
 		ns[0][r] = arena[r];
 		ns[1][r] = 2 * arena[r];
 	}
-	record_rounds("self-test", who, why, 2, ns, 5);
+	record_rounds("self-test", who, why, 2, ns, 5, NULL);
 	if (results[0].ns != 3 || results[1].ns != 6 || results[1].ratio != 2 ||
 	    memcmp(ns[0], arena, sizeof(arena))) {
 		printf("record_rounds: ratio %g (not 2), medians %g and %g (not 3 and 6)\n",
@@ -860,7 +924,7 @@ static int self_test(void)
 
 int main(int argc, char **argv)
 {
-	double one, two, meta_buddy = 0, meta_fixed = 0, pre;
+	double one = 0, two = 0, scale = 0, meta_buddy = 0, meta_fixed = 0, pre;
 	long long hugepages_before;
 	char a[32];
 	int i, fd;
@@ -897,8 +961,8 @@ int main(int argc, char **argv)
 	ratios();
 
 	fd = arena_open_buddy(64 * MiB, 4 * KiB, 0);
-	one = fd >= 0 ? grants_per_s(fd, 1) : 0;
-	two = fd >= 0 ? grants_per_s(fd, 2) : 0;
+	if (fd >= 0)
+		scale = scaling(fd, &one, &two);
 	close(fd);
 	fd = arena_open_buddy(512 * MiB, 4 * KiB, 0);
 	if (fd >= 0)
@@ -926,7 +990,7 @@ int main(int argc, char **argv)
 			printf(" %8.2fx\n", r->ratio);
 	}
 	printf("%-16s %-24s %10.0f/s\n", "scaling 4K", "arena, 1 thread", one);
-	printf("%-16s %-24s %10.0f/s %8.2fx\n", "", "arena, 2 threads", two, one ? two / one : 0);
+	printf("%-16s %-24s %10.0f/s %8.2fx\n", "", "arena, 2 threads", two, scale);
 	printf("%-16s %-24s %9.3f%%  (%.0f bytes per GiB)\n", "metadata", "buddy, 4K blocks",
 	       meta_buddy, meta_buddy / 100 * 1024 * MiB);
 	printf("%-16s %-24s %9.3f%%  (%.0f bytes per GiB)\n", "", "fixed, 4K slots", meta_fixed,
@@ -955,7 +1019,7 @@ int main(int argc, char **argv)
 	       pre > 0 ? find("big 1G", "dma-heap alloc+mmap") / pre : 0, 5, 1);
 	target("1G buffer, map + first touch: udmabuf hugetlb / arena pre-zeroed",
 	       pre > 0 ? find("big 1G", "udmabuf hugetlb memfd") / pre : 0, 2, 1);
-	target("2 threads / 1 thread grant throughput", one ? two / one : 0, 1.6, 1);
+	target("2 threads / 1 thread grant throughput", scale, 1.6, 1);
 	target("metadata % of arena bytes (buddy, 4K blocks)", meta_buddy, 0.2, 0);
 
 	printf("\n--- csv\nmeasure,contender,median_ns,faults,ratio_to_arena\n");
@@ -964,7 +1028,7 @@ int main(int argc, char **argv)
 		       results[i].faults, results[i].ratio);
 	printf("scaling 4K,arena 1 thread,%.0f,-1,1\n", one ? 1e9 / one : -1);
 	printf("scaling 4K,arena 2 threads,%.0f,-1,%.4f\n", two ? 1e9 / two : -1,
-	       two ? one / two : 0);
+	       scale ? 1 / scale : 0);
 	printf("metadata,buddy 4K blocks (%% of bytes),%.4f,-1,0\n", meta_buddy);
 	printf("--- end\n");
 	if (hugepages_before >= 0) {
