@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host benchmark of the allocator core against glibc malloc/free, measured in
- * the same run: ns per allocate+release pair.  Built again against jemalloc
+ * the same run, a run of each in turn: ns per allocate+release pair.  Built again against jemalloc
  * and mimalloc (which replace malloc when linked), it measures only their
  * malloc ("--malloc"), for scripts/bench-host's table beside DPDK's mempool
  * (bench/host/mempool_bench.c).
@@ -129,38 +129,77 @@ static void *loop(void *arg)
 }
 
 /*
- * Median over REPEATS of ns per pair per thread, timed by the first thread
- * between the barriers all of them pass (not by a thread of its own, which
- * a machine with a CPU per worker might not run in time to start the clock).
+ * One run: ns per pair per thread, timed by the first thread between the
+ * barriers all of them pass (not by a thread of its own, which a machine
+ * with a CPU per worker might not run in time to start the clock).
  */
-static double measure(struct bench proto, unsigned int threads)
+static double run_once(struct bench proto, unsigned int threads)
 {
-	double runs[REPEATS], tmp;
 	pthread_barrier_t barrier;
 	struct bench bn[MAX_THREADS];
 	pthread_t t[MAX_THREADS];
-	unsigned int r, i, j;
+	unsigned int i;
 
-	for (r = 0; r < REPEATS; r++) {
-		pthread_barrier_init(&barrier, NULL, threads);
-		for (i = 0; i < threads; i++) {
-			bn[i] = proto;
-			bn[i].start = &barrier;
-			pthread_create(&t[i], NULL, loop, &bn[i]);
-		}
-		for (i = 0; i < threads; i++)
-			pthread_join(t[i], NULL);
-		runs[r] = (bn[0].t1 - bn[0].t0) / proto.iters;
-		pthread_barrier_destroy(&barrier);
+	pthread_barrier_init(&barrier, NULL, threads);
+	for (i = 0; i < threads; i++) {
+		bn[i] = proto;
+		bn[i].start = &barrier;
+		pthread_create(&t[i], NULL, loop, &bn[i]);
 	}
-	for (i = 0; i < REPEATS; i++)
-		for (j = i + 1; j < REPEATS; j++)
-			if (runs[j] < runs[i]) {
-				tmp = runs[i];
-				runs[i] = runs[j];
-				runs[j] = tmp;
+	for (i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&barrier);
+	return (bn[0].t1 - bn[0].t0) / proto.iters;
+}
+
+static double median(double *v, unsigned int n)
+{
+	unsigned int i, j;
+	double tmp;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (v[j] < v[i]) {
+				tmp = v[i];
+				v[i] = v[j];
+				v[j] = tmp;
 			}
-	return runs[REPEATS / 2];
+	return v[n / 2];
+}
+
+/* Median over REPEATS runs of ns per pair per thread. */
+static double measure(struct bench proto, unsigned int threads)
+{
+	double runs[REPEATS];
+	unsigned int r;
+
+	for (r = 0; r < REPEATS; r++)
+		runs[r] = run_once(proto, threads);
+	return median(runs, REPEATS);
+}
+
+/*
+ * @proto against glibc in REPEATS rounds, each one run of both: the host's
+ * speed moves in phases of a second or so (benchmarks.rst, "Ratios from
+ * boot to boot"), and a run of each side in turn sees the same phase.  The
+ * medians of each side's runs in *ns and *glibc; returns the median of the
+ * rounds' ratios.
+ */
+static double against_glibc(struct bench proto, unsigned int threads, double *ns, double *glibc)
+{
+	double mine[REPEATS], theirs[REPEATS], ratio[REPEATS];
+	struct bench libc = proto;
+	unsigned int r;
+
+	libc.kind = GLIBC;
+	for (r = 0; r < REPEATS; r++) {
+		mine[r] = run_once(proto, threads);
+		theirs[r] = run_once(libc, threads);
+		ratio[r] = mine[r] / theirs[r];
+	}
+	*ns = median(mine, REPEATS);
+	*glibc = median(theirs, REPEATS);
+	return median(ratio, REPEATS);
 }
 
 struct row {
@@ -220,10 +259,12 @@ int main(int argc, char **argv)
 	}
 	if (arena_buddy_geometry(&bg) || arena_buddy_init(&b, &bg))
 		return 1;
-	printf("# allocator core vs glibc malloc/free, same run; ns per allocate+release pair\n");
+	printf("# allocator core vs glibc malloc/free, a run of each in turn;"
+	       " ns per allocate+release pair\n");
 	printf("# buddy: 64 MiB arena, 256 B min block, 2 MiB chunks; fixed: 64 MiB of slots\n");
-	printf("# window of %d live grants per thread; median of %d runs of %llu pairs%s\n",
+	printf("# window of %d live grants per thread; median of %d rounds of %llu pairs%s\n",
 	       WINDOW, REPEATS, (unsigned long long)iters, quick ? " (quick mode)" : "");
+	printf("# ratio: the median of the rounds' ratios arena / glibc\n");
 	printf("%-22s %7s %12s %12s %8s\n", "case", "threads", "arena ns", "glibc ns", "ratio");
 	for (threads = 1; threads <= max_threads; threads *= 2) {
 		for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -233,18 +274,16 @@ int main(int argc, char **argv)
 			struct bench proto = { .kind = rows[i].kind, .size = rows[i].size,
 					       .cold = rows[i].cold, .iters = iters, .b = &b };
 			struct arena_slots s;
-			double ns, glibc;
+			double ns, glibc, ratio;
 
 			if (rows[i].kind == FIXED) {
 				if (arena_slots_geometry(&sg) || arena_slots_init(&s, &sg))
 					return 1;
 				proto.s = &s;
 			}
-			ns = measure(proto, threads);
-			proto.kind = GLIBC;
-			glibc = measure(proto, threads);
+			ratio = against_glibc(proto, threads, &ns, &glibc);
 			printf("%-22s %7u %12.1f %12.1f %8.2f\n", rows[i].name, threads, ns, glibc,
-			       ns / glibc);
+			       ratio);
 			if (rows[i].kind == FIXED)
 				arena_slots_destroy(&s);
 		}
