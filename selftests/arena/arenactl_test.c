@@ -203,6 +203,7 @@ TEST_F_TIMEOUT(timed, create_show_list_delete, 90)
 	unsigned int id;
 	struct stat st;
 	char ids[16];
+	char *line;
 
 	ASSERT_EQ(0, ctl(&r, AS_US, "create", "lc", "--size", "4M", "--min-block", "4K",
 			 "--owner", "1000", "--group", "1000", "--perm", "0640")) TH_LOG("%s", r.err);
@@ -218,7 +219,8 @@ TEST_F_TIMEOUT(timed, create_show_list_delete, 90)
 
 	EXPECT_EQ(0, ctl(&r, AS_US, "show", "lc"));
 	EXPECT_NE(NULL, strstr(r.out, "\"lc\": named, buddy, 4M")) TH_LOG("%s", r.out);
-	EXPECT_NE(NULL, strstr(r.out, "device: /dev/arenas/lc owner 1000 group 1000 mode 0640"));
+	EXPECT_NE(NULL, strstr(r.out, "device: /dev/arenas/lc owner 1000 group 1000 mode 0640; "
+			       "dma-buf heap: none\n")) TH_LOG("%s", r.out);
 	snprintf(ids, sizeof(ids), "%u", id);
 	EXPECT_EQ(0, ctl(&r, AS_US, "show", ids));
 	EXPECT_NE(NULL, strstr(r.out, "\"lc\""));
@@ -226,14 +228,20 @@ TEST_F_TIMEOUT(timed, create_show_list_delete, 90)
 	EXPECT_EQ(0, ctl(&r, AS_US, "-j", "show", "lc"));
 	EXPECT_EQ(0, jq_true(r.out, ".name == \"lc\" and .kind == \"named\" and "
 			     ".mode == \"buddy\" and .size == 4194304 and .min_block == 4096 and "
-			     ".dev_uid == 1000 and .dev_mode == \"0640\" and "
+			     ".dev_uid == 1000 and .dev_mode == \"0640\" and .dma_heap == false and "
 			     ".stats.bytes_live == 0 and .holders == 0"));
 
+	/* The HEAP column: no for a named arena without one, - where none can be asked. */
 	EXPECT_EQ(0, ctl(&r, AS_US, "list"));
-	EXPECT_NE(NULL, strstr(r.out, " lc "));
+	EXPECT_NE(NULL, strstr(r.out, " lc ")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, " DOMAIN   HEAP\n")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, " isolated no\n")) TH_LOG("%s", r.out);
+	line = strstr(r.out, " default ");
+	ASSERT_NE(NULL, line) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, strncmp(strchr(line, '\n') - 2, " -", 2)) TH_LOG("%s", r.out);
 	EXPECT_EQ(0, ctl(&r, AS_US, "-j", "list"));
 	EXPECT_EQ(0, jq_true(r.out, "(map(select(.name == \"lc\")) | length) == 1 and "
-			     "any(.[]; .kind == \"default\")"));
+			     "any(.[]; .kind == \"default\" and (has(\"dma_heap\") | not))"));
 	/* Anyone may look. */
 	EXPECT_EQ(0, ctl(&r, USER_B, "-j", "list"));
 	EXPECT_EQ(0, jq_true(r.out, "any(.[]; .name == \"lc\")"));

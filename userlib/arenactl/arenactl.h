@@ -45,6 +45,7 @@ struct arena_listing {
 	uint64_t nr_chunks, size, min_block, max_block, slot_size, slot_count, align;
 	uint32_t dev_uid, dev_gid, dev_mode;
 	bool one_domain;	/* its holders are one trust domain */
+	bool dma_heap;		/* named: also served as /dev/dma_heap/arena-<name> */
 	char name[ARENA_NAME_MAX];
 	uint64_t stats[ARENA_S_MAX + 1];
 };

@@ -51,6 +51,7 @@ static int arena_attr(const struct nlattr *attr, void *data)
 	case ARENA_A_HOLDERS:		r->holders = mnl_attr_get_u32(attr); break;
 	case ARENA_A_EVENT:		r->event = mnl_attr_get_u32(attr); break;
 	case ARENA_A_ONE_DOMAIN:	r->one_domain = mnl_attr_get_u8(attr); break;
+	case ARENA_A_DMA_HEAP:		r->dma_heap = mnl_attr_get_u8(attr); break;
 	case ARENA_A_STATS:		mnl_attr_parse_nested(attr, stat_attr, r); break;
 	}
 	return MNL_CB_OK;

@@ -19,7 +19,8 @@ enum field {
 	F_ID, F_NAME, F_NAME_OR_DASH, F_KIND, F_MODE, F_OWNER_UID, F_OWNER_PID, F_NODE,
 	F_CHUNK_ORDER, F_NR_CHUNKS, F_CHUNK_SIZE, F_SIZE, F_SLOT_SIZE, F_SLOT_COUNT, F_ALIGN,
 	F_MIN_BLOCK, F_MAX_BLOCK, F_FLAGS, F_HOLDERS, F_ONE_DOMAIN, F_DOMAIN_SENTENCE,
-	F_DEVICE, F_DEV_UID, F_DEV_GID, F_DEV_MODE, F_USED_PERCENT, F_EVENT,
+	F_DEVICE, F_DEV_UID, F_DEV_GID, F_DEV_MODE, F_DMA_HEAP, F_HEAP_DEVICE, F_USED_PERCENT,
+	F_EVENT,
 	F_STATS,	/* the statistics follow, ARENA_S_* from here on */
 };
 
@@ -195,6 +196,16 @@ static void field(const struct arena_listing *r, int f, struct value *v)
 		snprintf(v->text, sizeof(v->text), "%04" PRIo32, r->dev_mode);
 		string(v, "dev_mode", v->text);
 		break;
+	case F_DMA_HEAP:	/* the kernel says for named arenas only */
+		v->key = "dma_heap";
+		strcpy(v->json, r->dma_heap ? "true" : "false");
+		strcpy(v->text, r->kind != ARENA_KIND_NAMED ? "-" : r->dma_heap ? "yes" : "no");
+		break;
+	case F_HEAP_DEVICE:
+		if (r->dma_heap)
+			snprintf(v->text, sizeof(v->text), "/dev/dma_heap/arena-%s", r->name);
+		string(v, NULL, r->dma_heap ? v->text : "none");
+		break;
 	case F_USED_PERCENT:	number(v, NULL, used_percent(r)); break;
 	case F_EVENT:		string(v, "event", event_name(r->event)); break;
 	default:		/* a statistic */
@@ -213,6 +224,7 @@ static const int json_fields[] = {
 	F_ID, F_NAME, F_KIND, F_MODE, F_OWNER_UID, F_OWNER_PID, F_NODE, F_CHUNK_ORDER,
 	F_NR_CHUNKS, F_SIZE, F_SLOT_SIZE, F_SLOT_COUNT, F_ALIGN, F_MIN_BLOCK, F_MAX_BLOCK,
 	F_FLAGS, F_HOLDERS, F_ONE_DOMAIN, F_DEVICE, F_DEV_UID, F_DEV_GID, F_DEV_MODE,
+	F_DMA_HEAP,
 };
 
 static const struct item show_view[] = {
@@ -234,7 +246,8 @@ static const struct item show_view[] = {
 	{ F_DEVICE, "  device: %s", IF_NAMED },
 	{ F_DEV_UID, " owner %s", IF_NAMED },
 	{ F_DEV_GID, " group %s", IF_NAMED },
-	{ F_DEV_MODE, " mode %s\n", IF_NAMED },
+	{ F_DEV_MODE, " mode %s", IF_NAMED },
+	{ F_HEAP_DEVICE, "; dma-buf heap: %s\n", IF_NAMED },
 	{ F_OWNER_UID, "  made by uid %s", ALWAYS },
 	{ F_OWNER_PID, " pid %s", ALWAYS },
 	{ F_HOLDERS, "; %s files hold it", ALWAYS },
@@ -271,7 +284,8 @@ static const struct item row_view[] = {
 	{ STAT(ARENA_S_FRAGMENTATION), " %5s%%", ALWAYS },
 	{ F_HOLDERS, " %7s", ALWAYS },
 	{ F_OWNER_UID, " %6s", ALWAYS },
-	{ F_ONE_DOMAIN, " %-8s\n", ALWAYS },
+	{ F_ONE_DOMAIN, " %-8s", ALWAYS },
+	{ F_DMA_HEAP, " %s\n", ALWAYS },
 };
 
 static const struct item event_view[] = {
@@ -315,7 +329,7 @@ static bool json_has(const struct arena_listing *r, int f)
 		return applies(r, IF_FIXED);
 	case F_MIN_BLOCK: case F_MAX_BLOCK:
 		return applies(r, IF_BUDDY);
-	case F_DEVICE: case F_DEV_UID: case F_DEV_GID: case F_DEV_MODE:
+	case F_DEVICE: case F_DEV_UID: case F_DEV_GID: case F_DEV_MODE: case F_DMA_HEAP:
 		return applies(r, IF_NAMED);
 	}
 	return true;
@@ -392,6 +406,7 @@ void arena_print(const struct arena_listing *r, enum arena_view view)
 void arena_print_header(enum arena_view view)
 {
 	if (view == VIEW_ROW && !json)
-		printf("%-5s %-16s %-8s %-6s %8s %8s %6s %6s %7s %6s %-8s\n", "ID", "NAME", "KIND",
-		       "MODE", "SIZE", "LIVE", "USED", "FRAG", "HOLDERS", "OWNER", "DOMAIN");
+		printf("%-5s %-16s %-8s %-6s %8s %8s %6s %6s %7s %6s %-8s %s\n", "ID", "NAME",
+		       "KIND", "MODE", "SIZE", "LIVE", "USED", "FRAG", "HOLDERS", "OWNER", "DOMAIN",
+		       "HEAP");
 }
