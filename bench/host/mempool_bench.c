@@ -13,6 +13,8 @@
  * no setup and leaves nothing behind: the mempool's objects are ordinary
  * memory, as malloc's are.
  */
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,9 +135,9 @@ int main(int argc, char **argv)
 		{ "256 B (cold)",   256,   true },
 		{ "4 KiB (cold)",   4096,  true },
 	};
-	char lcores[32], *eal[] = {
+	char lcores[32], prefix[48], runtime[PATH_MAX], *eal[] = {
 		argv[0], "-l", lcores, "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-		"--no-telemetry", "--log-level", "*:error",
+		"--no-telemetry", "--log-level", "*:error", "--file-prefix", prefix,
 	};
 	unsigned int i, threads, cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct rte_mempool *mp;
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
 	if (cpus > MAX_THREADS)
 		cpus = MAX_THREADS;
 	snprintf(lcores, sizeof(lcores), "0-%u", cpus - 1);
+	/* A runtime directory of its own, so that it can remove what EAL made. */
+	snprintf(prefix, sizeof(prefix), "mempool_bench-%d", (int)getpid());
 	if (rte_eal_init(sizeof(eal) / sizeof(eal[0]), eal) < 0) {
 		fprintf(stderr, "mempool_bench: rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return 1;
@@ -174,6 +178,14 @@ int main(int argc, char **argv)
 			printf("%-22s %7u %12.1f\n", rows[i].name, threads, ns);
 		}
 	}
+	/*
+	 * EAL makes its runtime directory (/var/run/dpdk/PREFIX for root)
+	 * even with --no-shconf and leaves it behind: remove it, and its
+	 * parent if nothing else is there.
+	 */
+	snprintf(runtime, sizeof(runtime), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	if (!rmdir(runtime))
+		rmdir(dirname(runtime));
 	return 0;
 }
