@@ -598,36 +598,42 @@ static void bench_big(size_t len, const char *row)
 	char val[24];
 	long f = 0;
 
-	fd[0] = arena_open_buddy(len, 4 * KiB, 0);
 	fd[1] = open(HEAP_DEV, O_RDWR | O_CLOEXEC);
 	fd[2] = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
 	/*
-	 * The hugetlb contenders' pool for the row (they take their turns one
-	 * at a time), beside the arena, which lives for the whole row too:
-	 * the bench VM has the memory for both and a third buffer.
+	 * One buffer of @len at a time, as a guest of 3 GiB (the test lanes')
+	 * holds: the arena is made for its three turns of each round and
+	 * closed, zeroed, before the others' (outside the timing), and the
+	 * hugetlb contenders' pool is raised only for each of their turns.
 	 */
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)(len / HPAGE + 16));
-	write_file("/proc/sys/vm/nr_hugepages", val);
 	for (w = 0; w < N; w++) {
 		int c = rows[w].c;
 
 		who[w] = rows[w].who;
-		if (c == 0 && fd[0] < 0)
-			why[w] = "cannot make the arena";
-		else if (c == 1 && fd[1] < 0)
+		if (c == 1 && fd[1] < 0)
 			why[w] = "no " HEAP_DEV " in this kernel";
 		else if (c == 2 && fd[2] < 0)
 			why[w] = "no " UDMABUF_DEV " in this kernel";
 	}
 	/* Round by round, every contender once (record_rounds()). */
 	for (r = 0; r < repeats; r++) {
+		if (!why[0] || !why[1] || !why[2])
+			fd[0] = arena_open_buddy(len, 4 * KiB, 0);
+		for (w = 0; w < 3 && fd[0] < 0; w++)
+			if (!why[w])
+				why[w] = "cannot make the arena";
 		for (w = 0; w < N; w++) {
 			int c = rows[w].c;
 
 			if (why[w])
 				continue;
+			if (c == 2 || c == 3)
+				write_file("/proc/sys/vm/nr_hugepages", val);
 			pmd_before = w == 0 ? arena_info(fd[0]).pmd_faults : 0;
 			ns[w][r] = big_cycle(c, fd[c], len, rows[w].how, &f);
+			if (c == 2 || c == 3)	/* as main() set it */
+				write_file("/proc/sys/vm/nr_hugepages", "160");
 			faults[w] = f;
 			if (w == 0)
 				pmd += arena_info(fd[0]).pmd_faults - pmd_before;
@@ -636,17 +642,19 @@ static void bench_big(size_t len, const char *row)
 					 "above udmabuf.size_limit_mb (the bench VM sets 2048)" :
 					 strerror((int)-ns[w][r]);
 			/* The zeroing the third row leaves behind, not in the others' turns. */
-			if (w == 2 && !why[0])
+			if (w == 2 && fd[0] >= 0) {
 				wait_zeroed(fd[0]);
+				close(fd[0]);
+				fd[0] = -1;
+			}
 		}
 	}
-	write_file("/proc/sys/vm/nr_hugepages", "160");	/* as main() set it */
 	if (!why[0])
 		printf("# %s: %.0f PMD faults per grant (%llu MiB / 2 MiB = %llu)\n", row,
 		       (double)pmd / repeats, (unsigned long long)(len / MiB),
 		       (unsigned long long)(len / HPAGE));
 	record_rounds(row, who, why, N, ns, repeats, faults);
-	for (w = 0; w < 3; w++)
+	for (w = 1; w < 3; w++)
 		if (fd[w] >= 0)
 			close(fd[w]);
 }
