@@ -125,10 +125,8 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* One process's medians, at one thread count. */
-struct result {
-	double glibc, cached, uncached, glibc_per_cached, cached_per_uncached;
-};
+/* A process's medians at one thread count: the table's columns, in order. */
+enum { GLIBC_RATE, CACHED_RATE, UNCACHED_RATE, GLIBC_PER_CACHED, CACHED_PER_UNCACHED, COLS };
 
 /*
  * Round by round, glibc, then libarena, then libarena uncached, each for
@@ -137,8 +135,8 @@ struct result {
  * within a round and the median of the rounds' is reported, beside the
  * median rates.
  */
-static struct result measure(struct arena_pool *cached, struct arena_pool *uncached,
-			     int threads, double secs)
+static void measure(struct arena_pool *cached, struct arena_pool *uncached, int threads,
+		    double secs, double out[COLS])
 {
 	double g[ROUNDS], a[ROUNDS], u[ROUNDS], ga[ROUNDS], au[ROUNDS];
 	int r;
@@ -150,8 +148,11 @@ static struct result measure(struct arena_pool *cached, struct arena_pool *uncac
 		ga[r] = g[r] / a[r];
 		au[r] = a[r] / u[r];
 	}
-	return (struct result){ median(g, ROUNDS), median(a, ROUNDS), median(u, ROUNDS),
-				median(ga, ROUNDS), median(au, ROUNDS) };
+	out[GLIBC_RATE] = median(g, ROUNDS);
+	out[CACHED_RATE] = median(a, ROUNDS);
+	out[UNCACHED_RATE] = median(u, ROUNDS);
+	out[GLIBC_PER_CACHED] = median(ga, ROUNDS);
+	out[CACHED_PER_UNCACHED] = median(au, ROUNDS);
 }
 
 /* A process of its own: its pools, its measures on 1 and 2 threads, to @out. */
@@ -161,16 +162,20 @@ static int measure_process(double secs, int out)
 				  .min_block = 4096, .node = ARENA_NODE_LOCAL };
 	struct arena_pool_opts no_cache = { .no_cache = 1 };
 	struct arena_pool *cached, *uncached;
-	struct result res[2];
+	double res[2][COLS];
 	int threads;
 
-	if (arena_pool_create(&c, NULL, &cached) ||
-	    arena_pool_create(&c, &no_cache, &uncached)) {
+	if (arena_pool_create(&c, NULL, &cached)) {
 		fprintf(stderr, "libarena_bench: cannot create arenas (arena.ko loaded?)\n");
 		return 1;
 	}
+	if (arena_pool_create(&c, &no_cache, &uncached)) {
+		fprintf(stderr, "libarena_bench: cannot create arenas (arena.ko loaded?)\n");
+		arena_pool_close(cached);
+		return 1;
+	}
 	for (threads = 1; threads <= 2; threads++)
-		res[threads - 1] = measure(cached, uncached, threads, secs);
+		measure(cached, uncached, threads, secs, res[threads - 1]);
 	arena_pool_close(cached);
 	arena_pool_close(uncached);
 	return write(out, res, sizeof(res)) == sizeof(res) ? 0 : 1;
@@ -187,9 +192,8 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 1;
 	int procs = argc > 2 ? atoi(argv[2]) : 1;
-	double col[5][2][MAX_PROCS];
-	struct result res[2];
-	int fd[2], p, t, k, status;
+	double col[2][COLS][MAX_PROCS], res[2][COLS];
+	int fd[2], p, t, k, status, got;
 	pid_t pid;
 
 	if (secs <= 0 || procs < 1 || procs > MAX_PROCS) {
@@ -212,20 +216,16 @@ int main(int argc, char **argv)
 			_exit(measure_process(secs, fd[1]));
 		}
 		close(fd[1]);
-		k = read(fd[0], res, sizeof(res)) == sizeof(res);
+		got = read(fd[0], res, sizeof(res)) == sizeof(res);
 		close(fd[0]);
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-		    WEXITSTATUS(status) || !k) {
+		    WEXITSTATUS(status) || !got) {
 			fprintf(stderr, "libarena_bench: process %d of %d failed\n", p + 1, procs);
 			return 1;
 		}
-		for (t = 0; t < 2; t++) {
-			col[0][t][p] = res[t].glibc;
-			col[1][t][p] = res[t].cached;
-			col[2][t][p] = res[t].uncached;
-			col[3][t][p] = res[t].glibc_per_cached;
-			col[4][t][p] = res[t].cached_per_uncached;
-		}
+		for (t = 0; t < 2; t++)
+			for (k = 0; k < COLS; k++)
+				col[t][k][p] = res[t][k];
 	}
 	printf("# libarena cycle: alloc 4 KiB, write 64 B, freeze, clone, release both\n");
 	printf("# %d process(es) of %d rounds of %.2f s a measure; medians of the rates and\n"
@@ -235,13 +235,13 @@ int main(int argc, char **argv)
 	       "uncached", "glibc/lib", "lib/uncached");
 	for (t = 0; t < 2; t++)
 		printf("%-8d %14.0f %14.0f %14.0f %10.2f %12.1f\n", t + 1,
-		       median(col[0][t], procs), median(col[1][t], procs),
-		       median(col[2][t], procs), median(col[3][t], procs),
-		       median(col[4][t], procs));
+		       median(col[t][GLIBC_RATE], procs), median(col[t][CACHED_RATE], procs),
+		       median(col[t][UNCACHED_RATE], procs), median(col[t][GLIBC_PER_CACHED], procs),
+		       median(col[t][CACHED_PER_UNCACHED], procs));
 	/* median() left each column sorted. */
 	for (t = 0; t < 2; t++)
 		printf("# %d thread(s): glibc/lib from %.2f to %.2f over the processes\n",
-		       t + 1, col[3][t][0], col[3][t][procs - 1]);
+		       t + 1, col[t][GLIBC_PER_CACHED][0], col[t][GLIBC_PER_CACHED][procs - 1]);
 	printf("# targets: glibc/lib <= 2 (within 2x of glibc), lib/uncached >= 10\n");
 	return 0;
 }
