@@ -273,6 +273,11 @@ FIXTURE_VARIANT_ADD(buddy_model, sixty_four_chunks_spans) {
 	.flags = ARENA_BUDDY_NEAREST,
 };
 
+/* Neither the lanes nor a lane's chunks a power of two: 15 lanes of 3 chunks. */
+FIXTURE_VARIANT_ADD(buddy_model, fifteen_lanes_of_three_chunks) {
+	.total = 45 * 16 * 1024, .min_block = 1024, .max_block = 16 * 1024,
+};
+
 FIXTURE_SETUP(buddy_model)
 {
 	self->g = (struct arena_buddy_geometry){
