@@ -1032,10 +1032,10 @@ int main(int argc, char **argv)
 
 	printf("\n--- csv\nmeasure,contender,median_ns,faults,ratio_to_arena\n");
 	for (i = 0; i < nresults; i++)
-		printf("%s,%s,%.0f,%.0f,%.4f\n", results[i].row, results[i].who, results[i].ns,
+		printf("%s,%s,%.0f,%.0f,%.6g\n", results[i].row, results[i].who, results[i].ns,
 		       results[i].faults, results[i].ratio);
 	printf("scaling 4K,arena 1 thread,%.0f,-1,1\n", one ? 1e9 / one : -1);
-	printf("scaling 4K,arena 2 threads,%.0f,-1,%.4f\n", two ? 1e9 / two : -1,
+	printf("scaling 4K,arena 2 threads,%.0f,-1,%.6g\n", two ? 1e9 / two : -1,
 	       scale ? 1 / scale : 0);
 	printf("metadata,buddy 4K blocks (%% of bytes),%.4f,-1,0\n", meta_buddy);
 	printf("--- end\n");
