@@ -85,22 +85,30 @@ static int run(uint32_t flags, int rounds, double *free_ns, double *alloc_ns)
 /*
  * A memset() of 2 MiB in this process, median of @rounds * GRANTS: the
  * memory bandwidth the guest gives a program, to hold the module's zeroing
- * against.  The buffer is written once first, so no fault is timed.
+ * against.  Like for like with run(): GRANTS buffers of 2 MiB are written
+ * in full, then each is cleared in turn, so that each memset finds its
+ * buffer as far out of the caches as the module finds a released grant
+ * (one buffer cleared again and again would stay in them).  Written once
+ * first, so no fault is timed.
  */
 static double memset_ns(int rounds)
 {
-	int i, r, n = rounds * GRANTS;
-	char *p = aligned_alloc(HPAGE, HPAGE);
-	double *v = calloc(n, sizeof(double)), t;
+	int i, r, n = 0;
+	char *p = aligned_alloc(HPAGE, (size_t)GRANTS * HPAGE);
+	double *v = calloc(rounds * GRANTS, sizeof(double)), t;
 
 	if (!p || !v)
 		return -1;
-	memset(p, 1, HPAGE);
-	for (i = 0; i < n; i++) {
-		t = now_ns();
-		memset(p, i, HPAGE);
-		__asm__ volatile("" : : "r"(p) : "memory");
-		v[i] = now_ns() - t;
+	memset(p, 1, (size_t)GRANTS * HPAGE);
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < GRANTS; i++)
+			memset(p + (size_t)i * HPAGE, 0x5a, HPAGE);
+		for (i = 0; i < GRANTS; i++, n++) {
+			t = now_ns();
+			memset(p + (size_t)i * HPAGE, 0, HPAGE);
+			__asm__ volatile("" : : "r"(p) : "memory");
+			v[n] = now_ns() - t;
+		}
 	}
 	for (i = 0; i < n; i++)
 		for (r = i; r > 0 && v[r] < v[r - 1]; r--)
